@@ -1,0 +1,131 @@
+"""The small array interface every scattering algorithm is written against.
+
+A backend supplies the handful of operations whose spelling differs between
+array libraries: Fourier transforms over the trailing axes, the complex
+modulus, Fourier-domain subsampling (periodization), padding, and conversion of
+NumPy filters to the library's arrays.  Everything else the algorithms need
+(slicing, broadcasting products, ``reshape``) is common to NumPy and PyTorch.
+
+Conventions: spectra are over the last ``ndim`` axes; a *half* spectrum is the
+output of a real FFT (last axis of length ``n // 2 + 1``); subsampling by ``k``
+in Fourier is the mean of the ``k`` aliases, which is exactly the Fourier
+transform of the signal subsampled by ``k`` in space.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+
+@lru_cache(maxsize=None)
+def hermitian_fold_indices(n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices to fold a Hermitian half spectrum of length ``n//2+1`` by ``k``.
+
+    Returns ``(idx, conj)`` of shape ``(k, m//2 + 1)`` with ``m = n // k``:
+    alias ``p`` of output bin ``q`` is full-spectrum bin ``i = q + p m``, read
+    from the half spectrum at ``idx = i`` when ``i <= n // 2`` and at
+    ``idx = n - i`` with a complex conjugation (``conj`` true) otherwise.
+    """
+    m = n // k
+    q = np.arange(m // 2 + 1)
+    i = q[None, :] + m * np.arange(k)[:, None]
+    conj = i > n // 2
+    idx = np.where(conj, n - i, i)
+    return idx, conj
+
+
+class Backend:
+    """Interface of an array backend (see the module docstring)."""
+
+    name = "abstract"
+
+    # -- arrays ------------------------------------------------------------
+    def is_array(self, x) -> bool:
+        raise NotImplementedError
+
+    def asarray(self, a: np.ndarray, like):
+        """Convert a NumPy filter to this backend, on ``like``'s device, in ``like``'s
+        real precision (complex filters in the matching complex precision)."""
+        raise NotImplementedError
+
+    def to_numpy(self, x) -> np.ndarray:
+        raise NotImplementedError
+
+    def concatenate(self, xs, axis):
+        raise NotImplementedError
+
+    def take(self, x, idx: np.ndarray, axis: int):
+        raise NotImplementedError
+
+    # -- Fourier -----------------------------------------------------------
+    def fft(self, x, ndim: int):
+        raise NotImplementedError
+
+    def ifft(self, x, ndim: int):
+        raise NotImplementedError
+
+    def rfft(self, x, ndim: int):
+        raise NotImplementedError
+
+    def irfft(self, x, shape: tuple[int, ...]):
+        raise NotImplementedError
+
+    # -- non-linearity -----------------------------------------------------
+    def modulus(self, x):
+        raise NotImplementedError
+
+    # -- padding -----------------------------------------------------------
+    def pad(self, x, pads: tuple[tuple[int, int], ...], mode: str = "reflect"):
+        """Pad the last ``len(pads)`` axes by ``(before, after)`` samples."""
+        raise NotImplementedError
+
+    # -- derived operations, written once ---------------------------------
+    def subsample_fourier(self, x, k: int, ndim: int):
+        """Fold a full spectrum over its last ``ndim`` axes by ``k`` (mean of aliases)."""
+        if k == 1:
+            return x
+        for axis in range(-ndim, 0):
+            x = _fold_axis(x, k, axis)
+        return x
+
+    def subsample_fourier_half(self, x, k: int, shape: tuple[int, ...]):
+        """Fold a half spectrum (real signal of trailing ``shape``) by ``k`` on every axis.
+
+        Full axes are folded directly; the halved last axis is folded with the
+        Hermitian symmetry ``X(-w) = conj(X(w))`` (``-w`` taken on every axis).
+        """
+        if k == 1:
+            return x
+        ndim = len(shape)
+        for axis in range(-ndim, -1):
+            x = _fold_axis(x, k, axis)
+        n = shape[-1]
+        idx, conj = hermitian_fold_indices(n, k)
+        flipped = self.conj(x)
+        if ndim > 1:
+            # the mirror of bin (u, v) is (-u, -v): flip the other axes too.
+            for axis in range(-ndim, -1):
+                size = x.shape[axis]
+                flipped = self.take(flipped, (-np.arange(size)) % size, axis)
+        a = self.take(x, idx.ravel(), -1)
+        b = self.take(flipped, idx.ravel(), -1)
+        mask = self.asarray(conj.ravel().astype(np.float64), like=a)
+        g = a + (b - a) * mask
+        g = g.reshape(g.shape[:-1] + (k, idx.shape[1]))
+        return g.mean(-2)
+
+    def conj(self, x):
+        return x.conj()
+
+    def real(self, x):
+        return x.real
+
+
+def _fold_axis(x, k: int, axis: int):
+    shape = tuple(x.shape)
+    axis = axis % len(shape)
+    n = shape[axis]
+    new = shape[:axis] + (k, n // k) + shape[axis + 1:]
+    return x.reshape(new).mean(axis)

@@ -1,0 +1,277 @@
+r"""One-dimensional Morlet filter banks in the Fourier domain.
+
+The filter bank follows Andén & Mallat, "Deep Scattering Spectrum", IEEE Trans.
+Signal Process. 62(16), 2014 (arXiv:1304.6763), section IV: a constant-Q family
+of Morlet wavelets
+
+.. math::
+
+    \hat\psi_\lambda(\omega) = \hat g_\sigma(\omega - \xi) - \kappa\,\hat g_\sigma(\omega),
+    \qquad \hat g_\sigma(\omega) = e^{-\omega^2 / (2\sigma^2)},
+
+with centre frequencies :math:`\xi_{k+1} = 2^{-1/Q}\xi_k` starting at
+:math:`\xi_{\max}`, bandwidths :math:`\sigma = \xi\,\frac{1-2^{-1/Q}}{1+2^{-1/Q}}
+/ \sqrt{2\log(1/r_\psi)}` (adjacent wavelets cross at :math:`r_\psi` of their
+peak), stopped once the bandwidth reaches :math:`\sigma_0 2^{-J}`; below that
+scale ``Q - 1`` wavelets of constant bandwidth are spaced linearly towards zero
+frequency so that the Littlewood–Paley sum has no hole between the lowest
+constant-Q wavelet and the low-pass :math:`\hat\phi = \hat g_{\sigma_0/T}`.
+
+Frequencies are in cycles per sample (Nyquist = 0.5).  Every filter is
+sampled on a grid that extends over several periods and then periodized
+(sampling in time is periodization in frequency), made zero-mean by
+:math:`\kappa`, and normalised to unit :math:`\ell^1` norm in time.  A filter
+used on a signal subsampled by :math:`2^k` is obtained by *summing* its
+:math:`2^k` periodized aliases, so that the coefficients keep their scale
+whatever the subsampling.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Default width of the low-pass, in cycles per sample times the averaging scale.
+SIGMA0 = 0.1
+#: Default ratio at which adjacent constant-Q wavelets intersect.
+R_PSI = math.sqrt(0.5)
+#: Default number of bandwidths past the centre frequency that define a
+#: wavelet's maximal subsampling (the "j" of a filter).
+ALPHA = 5.0
+#: Default largest number of periods over which a filter is periodized.
+P_MAX = 5
+#: Default amplitude below which a Gaussian is considered negligible when
+#: choosing the number of periods.
+EPS = 1e-7
+#: Default l1 residual below which a filter's temporal support is counted.
+CRITERION_AMPLITUDE = 1e-3
+
+
+def compute_xi_max(Q: float) -> float:
+    r"""Centre frequency of the highest wavelet, :math:`\max(1/(1+2^{3/Q}), 0.35)`.
+
+    The first term places the wavelet so that its mirror image about the
+    Nyquist frequency stays about three bandwidths away (Andén & Mallat 2014).
+    """
+    return max(1.0 / (1.0 + 2.0 ** (3.0 / Q)), 0.35)
+
+
+def compute_sigma_psi(xi: float, Q: float, r: float = R_PSI) -> float:
+    r"""Bandwidth of a constant-Q Morlet wavelet of centre frequency ``xi``.
+
+    .. math:: \sigma = \xi \frac{1 - 2^{-1/Q}}{1 + 2^{-1/Q}} \frac{1}{\sqrt{2 \log(1/r)}}
+
+    so that two wavelets :math:`2^{-1/Q}` apart intersect at ``r`` times their
+    maximum.
+    """
+    factor = 2.0 ** (-1.0 / Q)
+    return xi * (1.0 - factor) / (1.0 + factor) / math.sqrt(2.0 * math.log(1.0 / r))
+
+
+def max_dyadic_subsampling(xi: float, sigma: float, alpha: float = ALPHA) -> int:
+    r"""Largest :math:`j` such that the filter survives subsampling by :math:`2^j`.
+
+    .. math:: j = \lfloor -\log_2 \min(\xi + \alpha\sigma, 1/2) \rfloor - 1
+    """
+    upper = min(xi + alpha * sigma, 0.5)
+    return int(math.floor(-math.log2(upper))) - 1
+
+
+def adaptive_periods(sigma: float, eps: float = EPS) -> int:
+    r"""Number of periods ``P`` so that a Gaussian of width ``sigma`` is below ``eps``
+    outside :math:`[1-P, P)`: :math:`P = \lceil \sqrt{-2\sigma^2\log\varepsilon} + 1\rceil`."""
+    return int(math.ceil(math.sqrt(-2.0 * sigma**2 * math.log(eps)) + 1))
+
+
+def periodize(h_f: np.ndarray, factor: int, reduction: str = "sum") -> np.ndarray:
+    """Fold a Fourier-domain filter onto ``n // factor`` frequencies.
+
+    Parameters
+    ----------
+    h_f : ndarray, shape (..., n)
+        Filters sampled on ``n`` frequencies (``n`` divisible by ``factor``).
+    factor : int
+        Number of aliases that are folded together.
+    reduction : {'sum', 'mean'}
+        ``'sum'`` keeps the filter's time-domain scale after subsampling (the
+        convention of the reference implementation's development line);
+        ``'mean'`` is the exact Fourier transform of the subsampled filter.
+    """
+    n = h_f.shape[-1]
+    if n % factor:
+        raise ValueError(f"cannot periodize {n} frequencies by a factor {factor}")
+    folded = h_f.reshape(h_f.shape[:-1] + (factor, n // factor))
+    return folded.sum(axis=-2) if reduction == "sum" else folded.mean(axis=-2)
+
+
+def _l1_normalise(h_f: np.ndarray) -> np.ndarray:
+    h = np.fft.ifft(h_f, axis=-1)
+    norm = np.abs(h).sum(axis=-1, keepdims=True)
+    if np.any(norm < 1e-7):
+        raise ValueError("a filter has a vanishing l1 norm; its parameters are degenerate")
+    return h_f / norm
+
+
+def _frequency_grid(N: int, P: int) -> np.ndarray:
+    """Frequencies in cycles per sample over ``2P - 1`` periods, ``[1-P, P)``."""
+    if P == 1:
+        return np.fft.fftfreq(N)
+    return np.arange((1 - P) * N, P * N, dtype=np.float64) / N
+
+
+def gauss_1d(N: int, sigma: float, P_max: int = P_MAX, eps: float = EPS) -> np.ndarray:
+    r"""Periodized Gaussian low-pass :math:`\hat\phi(\omega) = e^{-\omega^2/(2\sigma^2)}`
+    on ``N`` frequencies, normalised to unit :math:`\ell^1` norm in time."""
+    P = min(adaptive_periods(sigma, eps), P_max)
+    freqs = _frequency_grid(N, P)
+    g_f = periodize(np.exp(-(freqs**2) / (2.0 * sigma**2)), 2 * P - 1, "mean")
+    return _l1_normalise(g_f)
+
+
+def morlet_1d(N: int, xi: float, sigma: float, P_max: int = P_MAX, eps: float = EPS) -> np.ndarray:
+    r"""Periodized zero-mean Morlet wavelet on ``N`` frequencies.
+
+    .. math:: \hat\psi(\omega) = e^{-(\omega-\xi)^2/(2\sigma^2)} - \kappa\, e^{-\omega^2/(2\sigma^2)}
+
+    with :math:`\kappa` chosen after periodization so that :math:`\hat\psi(0) = 0`,
+    then normalised to unit :math:`\ell^1` norm in time.
+    """
+    P = min(adaptive_periods(sigma, eps), P_max)
+    freqs = _frequency_grid(N, P)
+    freqs_low = np.fft.fftfreq(N) if P == 1 else freqs
+    gabor_f = periodize(np.exp(-((freqs - xi) ** 2) / (2.0 * sigma**2)), 2 * P - 1, "mean")
+    low_f = periodize(np.exp(-(freqs_low**2) / (2.0 * sigma**2)), 2 * P - 1, "mean")
+    kappa = gabor_f[0] / low_f[0]
+    return _l1_normalise(gabor_f - kappa * low_f)
+
+
+def morlet_1d_bank(N: int, xis, sigmas, P_max: int = P_MAX, eps: float = EPS) -> np.ndarray:
+    """Morlet wavelets for several ``(xi, sigma)`` at once, shape ``(len(xis), N)``."""
+    xis = np.asarray(xis, dtype=np.float64)
+    sigmas = np.asarray(sigmas, dtype=np.float64)
+    out = np.empty((len(xis), N), dtype=np.float64)
+    # Filters sharing a width share a frequency grid and a low-pass: group them.
+    for sigma in np.unique(sigmas):
+        sel = np.flatnonzero(sigmas == sigma)
+        P = min(adaptive_periods(float(sigma), eps), P_max)
+        freqs = _frequency_grid(N, P)
+        freqs_low = np.fft.fftfreq(N) if P == 1 else freqs
+        gabor_f = periodize(np.exp(-((freqs[None, :] - xis[sel, None]) ** 2) / (2.0 * sigma**2)),
+                            2 * P - 1, "mean")
+        low_f = periodize(np.exp(-(freqs_low**2) / (2.0 * sigma**2)), 2 * P - 1, "mean")
+        kappa = gabor_f[:, :1] / low_f[0]
+        out[sel] = _l1_normalise(gabor_f - kappa * low_f[None, :]).real
+    return out
+
+
+def temporal_support(h_f: np.ndarray, criterion_amplitude: float = CRITERION_AMPLITUDE) -> int:
+    """Half-width (in samples) outside which a filter's ``l1`` mass is below the criterion.
+
+    Returns the smallest ``t`` such that ``sum_{|u| >= t} |h(u)|`` is at most
+    ``criterion_amplitude`` (counted on the negative half, the filters being
+    symmetric in modulus), or half the grid if there is none.
+    """
+    h = np.abs(np.fft.ifft(np.atleast_2d(h_f), axis=-1))
+    half = h.shape[-1] // 2
+    residual = np.cumsum(h[:, :half][:, ::-1], axis=-1)[:, ::-1]
+    ok = np.flatnonzero(residual.max(axis=0) <= criterion_amplitude)
+    return int(ok.min()) + 1 if ok.size else half
+
+
+@dataclass(frozen=True)
+class MorletBankParams:
+    """Centre frequencies ``xi``, bandwidths ``sigma`` (cycles/sample) and maximal
+    subsampling ``j`` of a 1D Morlet filter bank, highest frequency first."""
+
+    xi: np.ndarray
+    sigma: np.ndarray
+    j: np.ndarray
+
+
+def morlet_bank_params(J: int, Q: int, sigma0: float = SIGMA0, r_psi: float = R_PSI,
+                       alpha: float = ALPHA) -> MorletBankParams:
+    r"""Centre frequencies and widths of the 1D filter bank (Andén & Mallat 2014).
+
+    Constant-Q wavelets :math:`\xi_{k+1} = 2^{-1/Q}\xi_k` are generated from
+    :math:`\xi_{\max}` while their width stays above :math:`\sigma_{\min} =
+    \sigma_0 2^{-J}`; then ``Q - 1`` wavelets of width :math:`\sigma_{\min}`
+    are placed linearly between the last centre frequency and 0.
+    """
+    sigma_min = sigma0 / 2.0**J
+    xi_max = compute_xi_max(Q)
+    sigma_max = compute_sigma_psi(xi_max, Q, r_psi)
+    xis: list[float] = []
+    sigmas: list[float] = []
+    if sigma_max > sigma_min:
+        xi, sigma = xi_max, sigma_max
+        factor = 2.0 ** (-1.0 / Q)
+        while sigma > sigma_min:
+            xis.append(xi)
+            sigmas.append(sigma)
+            xi *= factor
+            sigma *= factor
+        last_xi = xis[-1]
+        for q in range(1, Q):
+            xis.append(last_xi * (Q - q) / Q)
+            sigmas.append(sigma_min)
+    js = [max_dyadic_subsampling(x, s, alpha) for x, s in zip(xis, sigmas)]
+    return MorletBankParams(np.array(xis), np.array(sigmas), np.array(js, dtype=np.int64))
+
+
+@dataclass
+class FilterBank1D:
+    """A 1D scattering filter bank at every resolution it is used at.
+
+    ``phi[k]`` is the low-pass folded for a signal subsampled by ``2**k``;
+    ``psi[m][k]`` the order-``m`` wavelets (rows) folded likewise (``psi[1]``
+    holds the first-order bank, ``psi[2]`` the bank of every higher order).
+    """
+
+    N: int
+    xi: dict[int, np.ndarray]
+    sigma: dict[int, np.ndarray]
+    j: dict[int, np.ndarray]
+    sigma_low: float
+    phi: list[np.ndarray] = field(repr=False)
+    psi: dict[int, list[np.ndarray]] = field(repr=False)
+
+
+def filter_bank_1d(N: int, J: int, Q: tuple[int, int], T: float, max_level_phi: int,
+                   max_level_psi2: int, sigma0: float = SIGMA0, r_psi: float = R_PSI,
+                   alpha: float = ALPHA, P_max: int = P_MAX, eps: float = EPS) -> FilterBank1D:
+    """Build the low-pass and the two wavelet banks of 1D scattering on ``N`` frequencies.
+
+    Parameters
+    ----------
+    N : int
+        Padded signal length (a power of two).
+    J : int
+        Number of octaves of the wavelet banks (their smallest width is
+        ``sigma0 / 2**J``).
+    Q : (int, int)
+        Wavelets per octave of the first and of the higher-order banks.
+    T : float
+        Averaging scale; the low-pass has width ``sigma0 / T``.
+    max_level_phi, max_level_psi2 : int
+        Largest subsampling exponent at which the low-pass, resp. the
+        higher-order wavelets, are needed.
+    """
+    params = {1: morlet_bank_params(J, Q[0], sigma0, r_psi, alpha),
+              2: morlet_bank_params(J, Q[1], sigma0, r_psi, alpha)}
+    sigma_low = sigma0 / T
+    phi0 = gauss_1d(N, sigma_low, P_max, eps).real
+    # The low-pass enters through real parts of inverse FFTs of Hermitian
+    # spectra; its even part is what acts, so store that exactly.
+    phi0 = 0.5 * (phi0 + np.roll(phi0[::-1], 1))
+    phi = [phi0] + [periodize(phi0, 2**k) for k in range(1, max_level_phi + 1)]
+    psi = {}
+    for m, p in params.items():
+        base = morlet_1d_bank(N, p.xi, p.sigma, P_max, eps)
+        levels = max_level_psi2 if m == 2 else 0
+        psi[m] = [base] + [periodize(base, 2**k) for k in range(1, levels + 1)]
+    return FilterBank1D(N=N, xi={m: p.xi for m, p in params.items()},
+                        sigma={m: p.sigma for m, p in params.items()},
+                        j={m: p.j for m, p in params.items()}, sigma_low=sigma_low,
+                        phi=phi, psi=psi)

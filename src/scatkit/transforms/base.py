@@ -1,0 +1,208 @@
+"""What every scattering transform shares: input checks, backend dispatch,
+per-(backend, device, dtype) filter caches, batching and output formats."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from ..backends import get_backend
+
+#: output formats accepted by ``out_type``
+OUT_TYPES = ("array", "list")
+
+
+def check_int(name: str, value, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Validate an integer parameter and return it as ``int``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def check_shape(shape, ndim: int) -> tuple[int, ...]:
+    """Normalise ``shape`` (an int for 1D, or a tuple of ``ndim`` ints)."""
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
+        shape = (int(shape),)
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        raise TypeError(f"shape must be a tuple of {ndim} integers, got {shape!r}") from None
+    if len(shape) != ndim:
+        raise ValueError(f"shape must have {ndim} entr{'y' if ndim == 1 else 'ies'}, got {shape!r}")
+    return tuple(check_int("shape", s, minimum=1) for s in shape)
+
+
+class ScatteringBase:
+    """Base class of the scattering transforms.
+
+    Subclasses set :attr:`ndim` and implement :meth:`_numpy_filters` (the
+    filters as a pytree of NumPy arrays), :meth:`_pad`, :meth:`_compute` and
+    :meth:`meta`.
+    """
+
+    ndim: int = 1
+    #: axis (counted from the end) along which output channels are stacked
+    channel_axis: int = -2
+
+    def __init__(self, out_type: str = "array", batch_size: int | None = None,
+                 check_finite: bool = True):
+        if out_type not in OUT_TYPES:
+            raise ValueError(f"out_type must be one of {OUT_TYPES}, got {out_type!r}")
+        self.out_type = out_type
+        self.batch_size = None if batch_size is None else check_int("batch_size", batch_size, 1)
+        self.check_finite = bool(check_finite)
+        self._filter_cache: dict[Any, Any] = {}
+
+    # -- filters -----------------------------------------------------------
+    def _numpy_filters(self) -> dict:
+        raise NotImplementedError
+
+    def filters(self, backend=None, like=None) -> dict:
+        """The filters converted for ``backend`` on ``like``'s device and precision
+        (built once per backend, device and dtype, then cached)."""
+        if backend is None:
+            return self._numpy_filters()
+        key = (backend.name, str(getattr(like, "device", "cpu")), str(like.dtype))
+        if key not in self._filter_cache:
+            memo: dict[int, Any] = {}  # banks shared between orders are converted once
+
+            def convert(a):
+                if id(a) not in memo:
+                    memo[id(a)] = backend.asarray(a, like)
+                return memo[id(a)]
+
+            self._filter_cache[key] = _map_tree(convert, self._numpy_filters())
+        return self._filter_cache[key]
+
+    # -- input checks --------------------------------------------------------
+    def _check_input(self, x):
+        backend = get_backend(x)
+        if backend.name == "numpy":
+            if not isinstance(x, np.ndarray):
+                raise TypeError(
+                    f"{type(self).__name__} takes a NumPy array or a PyTorch tensor, got "
+                    f"{type(x).__name__}; convert it with np.asarray(x, dtype=np.float32)")
+            kind = x.dtype.kind
+            if kind in "iub":
+                raise TypeError(f"input has integer dtype {x.dtype}; convert it with "
+                                "x.astype(np.float32) (or np.float64 for double precision)")
+            if kind == "c":
+                raise TypeError(f"input has complex dtype {x.dtype}; scattering takes real "
+                                "signals: pass x.real, or transform x.real and x.imag separately")
+            if kind != "f" or x.dtype not in (np.float32, np.float64):
+                raise TypeError(f"input has dtype {x.dtype}; convert it with "
+                                "x.astype(np.float32) or x.astype(np.float64)")
+        else:
+            import torch
+
+            if x.dtype.is_complex:
+                raise TypeError(f"input has complex dtype {x.dtype}; scattering takes real "
+                                "signals: pass x.real, or transform x.real and x.imag separately")
+            if x.dtype not in (torch.float32, torch.float64):
+                raise TypeError(f"input has dtype {x.dtype}; convert it with x.float() "
+                                "or x.double()")
+        if x.ndim < self.ndim or tuple(x.shape[-self.ndim:]) != tuple(self.shape):
+            raise ValueError(
+                f"{type(self).__name__} was built for inputs whose last {self.ndim} "
+                f"ax{'is' if self.ndim == 1 else 'es'} {'is' if self.ndim == 1 else 'are'} "
+                f"{tuple(self.shape)}, got an input of shape {tuple(x.shape)}; build a "
+                f"transform with shape={tuple(x.shape[-self.ndim:]) if x.ndim >= self.ndim else '...'}"
+                " or crop/pad the input")
+        if self.check_finite:
+            finite = bool(np.isfinite(x).all()) if backend.name == "numpy" else bool(
+                __import__("torch").isfinite(x).all())
+            if not finite:
+                raise ValueError("input contains NaN or infinity; clean it first (e.g. "
+                                 "np.nan_to_num) or pass check_finite=False to skip this check")
+        return backend
+
+    # -- calling ---------------------------------------------------------------
+    def __call__(self, x):
+        return self.scattering(x)
+
+    def scattering(self, x):
+        """Apply the transform to ``x`` of shape ``(..., *shape)``."""
+        backend = self._check_input(x)
+        lead = tuple(x.shape[: x.ndim - self.ndim])
+        flat = x.reshape((-1,) + tuple(self.shape))
+        filters = self.filters(backend, flat)
+        n = flat.shape[0]
+        step = self.batch_size or max(n, 1)
+        chunks = [self._compute(backend, flat[i:i + step], filters) for i in range(0, n, step)]
+        if not chunks:  # empty batch
+            chunks = [self._compute(backend, flat[:0], filters)] if n == 0 else chunks
+        out = chunks[0] if len(chunks) == 1 else backend.concatenate(chunks, axis=0)
+        out = out.reshape(lead + tuple(out.shape[1:]))
+        if self.out_type == "array":
+            return out
+        return self._to_list(out)
+
+    def _to_list(self, out):
+        meta = self.meta()
+        keys = [k for k in meta if k not in ("order",)]
+        result = []
+        for c in range(self.output_channels):
+            order = int(meta["order"][c])
+            entry = {"coef": _index_channel(out, c, self.ndim), "order": order}
+            for k in keys:
+                row = np.atleast_1d(meta[k][c])
+                entry[k] = tuple(v.item() for v in row[:order])
+            result.append(entry)
+        return result
+
+    @property
+    def output_channels(self) -> int:
+        raise NotImplementedError
+
+    def meta(self) -> dict:
+        raise NotImplementedError
+
+    def output_shape(self) -> tuple[int, ...]:
+        """Shape of the output for one input signal (without batch axes)."""
+        raise NotImplementedError
+
+
+def _index_channel(out, c: int, ndim: int):
+    return out[(Ellipsis, c) + (slice(None),) * ndim]
+
+
+def _map_tree(fn, tree):
+    if isinstance(tree, dict):
+        return {k: _map_tree(fn, v) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(_map_tree(fn, v) for v in tree)
+    if tree is None:
+        return None
+    return fn(tree)
+
+
+def flatten_tree(tree, prefix: str = "") -> dict[str, np.ndarray]:
+    """Flatten a filter pytree to ``{"phi.0": array, "psi.1.0": array, ...}``."""
+    flat: dict[str, np.ndarray] = {}
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            flat.update(flatten_tree(v, f"{prefix}{k}."))
+    elif isinstance(tree, (list, tuple)):
+        for i, v in enumerate(tree):
+            flat.update(flatten_tree(v, f"{prefix}{i}."))
+    elif tree is not None:
+        flat[prefix[:-1]] = tree
+    return flat
+
+
+def unflatten_like(tree, flat: dict, prefix: str = ""):
+    """Rebuild a pytree shaped like ``tree`` from :func:`flatten_tree` keys."""
+    if isinstance(tree, dict):
+        return {k: unflatten_like(v, flat, f"{prefix}{k}.") for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(unflatten_like(v, flat, f"{prefix}{i}.") for i, v in enumerate(tree))
+    if tree is None:
+        return None
+    return flat[prefix[:-1]]

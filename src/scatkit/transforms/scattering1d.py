@@ -1,0 +1,181 @@
+r"""One-dimensional scattering transform (Andén & Mallat, IEEE TSP 2014).
+
+.. math::
+
+    S x = \Big\{ x\star\phi,\ |x\star\psi_{\lambda_1}|\star\phi,\
+    ||x\star\psi_{\lambda_1}|\star\psi_{\lambda_2}|\star\phi, \dots\Big\}
+
+with a constant-Q first-order bank (``Q1`` wavelets per octave), a
+second-order (and third-order) bank with ``Q2`` wavelets per octave, only paths
+of increasing scale, an averaging scale ``T`` and an output ``stride``.
+Coefficients agree with the development line of Kymatio's ``Scattering1D``
+(same keywords and defaults) to float precision.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from ..filters.morlet1d import CRITERION_AMPLITUDE, SIGMA0, filter_bank_1d, gauss_1d, temporal_support
+from .base import ScatteringBase, check_int, check_shape
+from .cascade import build_plan, run_cascade
+
+#: largest order of the cascade
+MAX_ORDER = 3
+#: the padding is this many times the low-pass's temporal support
+PAD_SUPPORTS = 3
+
+
+def compute_padding(N: int, T: float, sigma0: float = SIGMA0,
+                    criterion_amplitude: float = CRITERION_AMPLITUDE) -> tuple[int, int, int]:
+    """Padded length and reflect padding of a signal of ``N`` samples.
+
+    The low-pass's temporal support ``t`` (``l1`` residual below
+    ``criterion_amplitude``) sets ``min_to_pad = 3 t``; the padded length is
+    ``2**J_pad`` with ``J_pad = min(ceil(log2(N + 2 min_to_pad)), floor(log2(3N - 2)))``
+    (the cap keeps the reflection shorter than the signal).
+
+    Returns ``(N_padded, pad_left, pad_right)``.
+    """
+    grid = 2 ** max(int(math.ceil(math.log2(N))), 1)
+    phi_f = gauss_1d(grid, sigma0 / T)
+    min_to_pad = PAD_SUPPORTS * temporal_support(phi_f.reshape(1, -1), criterion_amplitude)
+    J_pad = int(math.ceil(math.log2(N + 2 * min_to_pad)))
+    if N > 1:
+        J_pad = min(J_pad, int(math.floor(math.log2(3 * N - 2))))
+    Np = 2**J_pad
+    left = (Np - N) // 2
+    return Np, left, Np - N - left
+
+
+class Scattering1D(ScatteringBase):
+    r"""1D scattering transform of signals of a fixed length.
+
+    Parameters
+    ----------
+    J : int
+        Number of octaves of the wavelet banks (``J >= 1``).
+    shape : int or (int,)
+        Signal length ``N``.
+    Q : int or (int, int), default 1
+        Wavelets per octave of the first-order bank and of the higher-order
+        banks; an int ``Q`` means ``(Q, 1)``.
+    T : int, optional
+        Averaging scale in samples (default ``2**J``); ``1 <= T <= N``.
+    stride : int, optional
+        Output sampling step, a power of two no larger than ``T`` (default the
+        largest power of two not above ``T``).
+    max_order : {1, 2, 3}, default 2
+    out_type : {'array', 'list'}, default 'array'
+        ``'array'``: ``(..., C, N_out)``; ``'list'``: one dict per channel with
+        ``coef``, ``order``, ``n``, ``j``, ``xi``, ``sigma``.
+    batch_size : int, optional
+        Process at most this many signals at a time (bounds memory).
+    check_finite : bool, default True
+        Reject inputs that contain NaN or infinity.
+
+    Notes
+    -----
+    Channels are ordered by order, then by filter indices (decreasing centre
+    frequency).  Signals are reflect-padded to a power of two (see
+    :func:`compute_padding`).
+    """
+
+    ndim = 1
+    channel_axis = -2
+
+    def __init__(self, J, shape, Q=1, T=None, stride=None, max_order=2, out_type="array", *,
+                 batch_size=None, check_finite=True):
+        super().__init__(out_type=out_type, batch_size=batch_size, check_finite=check_finite)
+        self.J = check_int("J", J, minimum=1, maximum=32)
+        self.shape = check_shape(shape, 1)
+        N = self.shape[0]
+        if isinstance(Q, numbers.Integral) and not isinstance(Q, bool):
+            Q = (int(Q), 1)
+        try:
+            Q = tuple(Q)
+        except TypeError:
+            raise TypeError(f"Q must be an int or a pair of ints, got {Q!r}") from None
+        if len(Q) != 2:
+            raise ValueError(f"Q must be an int or a pair (Q1, Q2), got {Q!r}")
+        self.Q = (check_int("Q1", Q[0], 1, 128), check_int("Q2", Q[1], 1, 128))
+        if T is None:
+            T = 2**self.J
+        if isinstance(T, bool) or not isinstance(T, numbers.Real) or not T >= 1:
+            raise ValueError(f"T must be a number >= 1 (samples), got {T!r}")
+        if T > N:
+            raise ValueError(f"T = {T} exceeds the signal length N = {N}: lower J (T defaults to "
+                             "2**J) or pass a smaller T")
+        self.T = T
+        self.log2_T = int(math.floor(math.log2(T)))
+        if stride is None:
+            stride = 2**self.log2_T
+        stride = check_int("stride", stride, minimum=1)
+        if stride & (stride - 1) or stride > 2**self.log2_T:
+            raise ValueError(f"stride must be a power of two no larger than T = {T}, got {stride}")
+        self.stride = stride
+        self.log2_stride = int(math.log2(stride))
+        self.max_order = check_int("max_order", max_order, minimum=1, maximum=MAX_ORDER)
+        self.N_padded, self.pad_left, self.pad_right = compute_padding(N, T)
+        if self.pad_left >= N or self.pad_right >= N:
+            raise ValueError(f"signal of {N} samples is too short to reflect-pad to "
+                             f"{self.N_padded}; use a larger signal or a smaller T/J")
+        k = self.log2_stride
+        self.ind_start = -(-self.pad_left // 2**k)
+        self.ind_end = -(-(self.pad_left + N) // 2**k)
+        self._bank = None
+        from ..filters.morlet1d import morlet_bank_params
+
+        self._params = {1: morlet_bank_params(self.J, self.Q[0]),
+                        2: morlet_bank_params(self.J, self.Q[1])}
+        filter_j = {m: self._params[min(m, 2)].j for m in range(1, self.max_order + 1)}
+        self.plan = build_plan(filter_j, self.max_order, k_cap=self.log2_stride,
+                               k_out=self.log2_stride)
+
+    @property
+    def bank(self):
+        """The :class:`~scatkit.filters.morlet1d.FilterBank1D` (built on first use)."""
+        if self._bank is None:
+            self._bank = filter_bank_1d(self.N_padded, self.J, self.Q, self.T,
+                                        max_level_phi=self.log2_stride,
+                                        max_level_psi2=self.log2_stride)
+        return self._bank
+
+    def _numpy_filters(self):
+        bank = self.bank
+        half = [p[: p.shape[-1] // 2 + 1] for p in bank.phi]
+        return {"phi_half": half,
+                "psi": {m: bank.psi[min(m, 2)] for m in range(1, self.max_order + 1)}}
+
+    @property
+    def output_channels(self) -> int:
+        return self.plan.n_paths
+
+    def output_shape(self):
+        return (self.output_channels, self.ind_end - self.ind_start)
+
+    def _compute(self, backend, x, filters):
+        U0 = backend.pad(x, ((self.pad_left, self.pad_right),), mode="reflect")
+        outs = run_cascade(backend, U0, self.plan, filters["phi_half"], filters["psi"], ndim=1)
+        out = backend.concatenate(outs, axis=1)
+        out = backend.take(out, self.plan.order_index, 1)
+        return out[..., self.ind_start:self.ind_end]
+
+    def meta(self):
+        """Per-channel ``order`` (C,) and ``n``, ``j``, ``xi``, ``sigma`` (C, max_order),
+        NaN-padded; ``xi`` and ``sigma`` in cycles per sample."""
+        C, M = self.plan.n_paths, self.max_order
+        out = {"order": np.array([len(p) for p in self.plan.paths])}
+        for key in ("n", "j", "xi", "sigma"):
+            out[key] = np.full((C, M), np.nan)
+        for c, p in enumerate(self.plan.paths):
+            for m, n in enumerate(p):
+                params = self._params[min(m + 1, 2)]
+                out["n"][c, m] = n
+                out["j"][c, m] = params.j[n]
+                out["xi"][c, m] = params.xi[n]
+                out["sigma"][c, m] = params.sigma[n]
+        return out

@@ -1,0 +1,55 @@
+"""Test configuration: point SCATKIT_DATA at the shared data when it exists,
+fix hypothesis' profile, and offer fixtures for the reference files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = (ROOT / ".." / "shared" / "data").resolve()
+if "SCATKIT_DATA" not in os.environ and SHARED_DATA.exists():
+    os.environ["SCATKIT_DATA"] = str(SHARED_DATA)
+
+#: Kymatio reference outputs copied into the repository (small .npz files)
+REFERENCE_DIR = ROOT / "tests" / "reference" / "kymatio"
+
+settings.register_profile("ci", max_examples=25, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci")
+
+
+def reference_files(kind: str) -> list[Path]:
+    return sorted(REFERENCE_DIR.glob(f"{kind}_*.npz"))
+
+
+def load_reference(path: Path) -> dict:
+    import json
+
+    with np.load(path) as d:
+        out = {k: d[k] for k in d.files}
+    out["params"] = json.loads(str(out["params"]))
+    return out
+
+
+def requires_data(name: str):
+    """Skip a test when data set ``name`` is not available (says where it goes)."""
+    from scatkit.datasets.paths import data_home
+
+    path = data_home() / name
+    return pytest.mark.skipif(not path.exists(),
+                              reason=f"data set {name} not found at {path} (set SCATKIT_DATA)")
+
+
+try:
+    import torch  # noqa: F401
+
+    HAS_TORCH = True
+except ImportError:  # pragma: no cover
+    HAS_TORCH = False
+
+requires_torch = pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed")
