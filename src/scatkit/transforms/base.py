@@ -127,17 +127,24 @@ class ScatteringBase:
     def __call__(self, x):
         return self.scattering(x)
 
-    def scattering(self, x):
-        """Apply the transform to ``x`` of shape ``(..., *shape)``."""
+    def scattering(self, x, filters=None):
+        """Apply the transform to ``x`` of shape ``(..., *shape)``.
+
+        ``filters`` (a pytree like :meth:`filters` returns, already on ``x``'s
+        backend) replaces the cached filters; the ``nn.Module`` form passes its
+        buffers this way.
+        """
         backend = self._check_input(x)
         lead = tuple(x.shape[: x.ndim - self.ndim])
         flat = x.reshape((-1,) + tuple(self.shape))
-        filters = self.filters(backend, flat)
+        if filters is None:
+            filters = self.filters(backend, flat)
         n = flat.shape[0]
         step = self.batch_size or max(n, 1)
         chunks = [self._compute(backend, flat[i:i + step], filters) for i in range(0, n, step)]
-        if not chunks:  # empty batch
-            chunks = [self._compute(backend, flat[:0], filters)] if n == 0 else chunks
+        if n == 0:  # an empty batch: shape and kind from one zero signal
+            probe = backend.asarray(np.zeros((1,) + tuple(self.shape)), like=flat)
+            chunks = [self._compute(backend, probe, filters)[:0]]
         out = chunks[0] if len(chunks) == 1 else backend.concatenate(chunks, axis=0)
         out = out.reshape(lead + tuple(out.shape[1:]))
         if self.out_type == "array":
