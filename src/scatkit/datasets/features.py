@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["open_store", "load_features", "ZarrStore", "NpzStore", "IncompleteStoreError",
+           "SettingsMismatchError",
            "meta_to_json"]
 
 #: marker folder inside a Zarr store
@@ -56,6 +57,10 @@ NPZ_PARTS_SUFFIX = ".parts"
 
 class IncompleteStoreError(ValueError):
     """A feature store exists but its run has not finished (re-run to resume)."""
+
+
+class SettingsMismatchError(ValueError):
+    """An existing store was started with other settings."""
 
 
 def meta_to_json(meta: dict) -> dict:
@@ -128,7 +133,7 @@ class _Store:
     def _check_run(self, stored: dict) -> None:
         if stored != self.run:
             changed = sorted(k for k in set(stored) | set(self.run) if stored.get(k) != self.run.get(k))
-            raise ValueError(f"{self.path} was started with different settings ({', '.join(changed)} "
+            raise SettingsMismatchError(f"{self.path} was started with different settings ({', '.join(changed)} "
                              "differ); pass --overwrite to start again, or choose another output")
 
     def _collect(self, chunk_results):
@@ -167,6 +172,13 @@ class ZarrStore(_Store):
         group.attrs.update({"scatkit_run": self.run, "complete": False, "state": "running"})
         markers.mkdir()
         self.group = group
+
+    def has_progress(self) -> bool:
+        """Whether the store holds any finished work (a complete run or a chunk)."""
+        if not self.path.exists():
+            return False
+        markers = self.path / ZARR_MARKERS
+        return not markers.exists() or any(markers.glob("chunk_*.json"))
 
     def _marker(self, k: int) -> Path:
         return self.path / ZARR_MARKERS / f"chunk_{k:06d}.json"
@@ -242,6 +254,10 @@ class NpzStore(_Store):
         self.parts.mkdir(parents=True)
         _atomic_write_bytes(run_file, json.dumps(self.run).encode())
 
+    def has_progress(self) -> bool:
+        """Whether the store holds any finished work (a complete run or a chunk)."""
+        return self.path.exists() or any(self.parts.glob("chunk_*.npz"))
+
     def _part(self, k: int) -> Path:
         return self.parts / f"chunk_{k:06d}.npz"
 
@@ -279,13 +295,21 @@ class NpzStore(_Store):
 
 def open_store(path, run: dict, n_rows: int, row_shape, resume: bool = True):
     """A :class:`ZarrStore` (``.zarr``) or :class:`NpzStore` (``.npz``), opened for
-    writing (resuming a matching unfinished run unless ``resume=False``)."""
+    writing (resuming a matching unfinished run unless ``resume=False``).
+
+    A store started with other settings is an error (:class:`SettingsMismatchError`)
+    when it holds finished work, and is started again when it holds none."""
     path = Path(path)
     kinds = {".zarr": ZarrStore, ".npz": NpzStore}
     if path.suffix not in kinds:
         raise ValueError(f"output {path} must end in .zarr (Zarr) or .npz (NumPy)")
     store = kinds[path.suffix](path, run, n_rows, row_shape)
-    store.open(resume)
+    try:
+        store.open(resume)
+    except SettingsMismatchError:
+        if store.has_progress():
+            raise
+        store.open(resume=False)
     return store
 
 
