@@ -1,0 +1,344 @@
+r"""Solid harmonic wavelet scattering in 3D (Eickenberg et al. 2017, 2018).
+
+Eickenberg, Exarchakis, Hirn & Mallat, "Solid harmonic wavelet scattering:
+predicting quantum molecular energy from invariant descriptors of 3D electronic
+densities", NIPS 2017; Eickenberg, Exarchakis, Hirn, Mallat & Thiry, "Solid
+harmonic wavelet scattering for predictions of molecule properties", J. Chem.
+Phys. 148, 241732 (2018).
+
+With the solid harmonic wavelets :math:`\psi_{j,l,m}` of width
+:math:`\sigma_j = \sigma_0 2^j` (:mod:`scatkit.filters.solid_harmonic`), the
+rotation-covariant modulus
+
+.. math::
+
+    U[j,l]x(u) = \Big(\sum_{m=-l}^{l} |x\star\psi_{j,l,m}(u)|^2\Big)^{1/2}
+
+is invariant to rotations of :math:`x` about :math:`u` (the :math:`2l+1`
+responses rotate by a unitary matrix).  The coefficients are integrals of
+powers,
+
+.. math::
+
+    S[j,l,q]x = \sum_u U[j,l]x(u)^q,\qquad
+    S[j_1,j_2,l,q]x = \sum_u U[j_2,l]\,U[j_1,l]x(u)^q\quad (j_1<j_2),
+
+and order 0 is :math:`\sum_u |x(u)|^q`.  They are invariant to rigid motions
+of the density (exactly to translations on the periodic grid; to rotations up
+to sampling errors).
+
+Output layout (Kymatio's): an array ``(..., C, L+1, P)`` with ``P =
+len(integral_powers)``; the ``C = (J+1) + J(J+1)/2`` channels are order 1 by
+``j`` then order 2 by ``(j1, j2)``, ``j1 < j2``, lexicographic.  With
+``include_order0=True`` one more channel comes first.
+
+Implementation.  The :math:`2l+1` complex harmonics are replaced by the
+unitarily equivalent real ones (conjugate symmetry
+:math:`Y_l^{-m}=(-1)^m\overline{Y_l^m}`), whose filters are Hermitian, so every
+response is computed with inverse *real* FFTs, all degrees and orders of one
+scale in one batched call.  On a grid with an even side the sampled filters are
+not exactly Hermitian on the Nyquist planes (the frequency :math:`-\pi` has no
+mirror on the grid); the anti-Hermitian remainder adds an imaginary response
+that lives on those planes and is computed exactly with 2D inverse FFTs of the
+planes, so the result equals the plain complex computation (and Kymatio's) to
+rounding.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..filters.solid_harmonic import (harmonic_index, real_solid_harmonic_filters,
+                                      solid_harmonic_filters)
+from .base import ScatteringBase, check_int, check_shape
+
+__all__ = ["HarmonicScattering3D", "scattering_paths"]
+
+#: the averaging methods implemented
+METHODS = ("integral",)
+#: a Nyquist-plane correction is skipped when its filter part is below this
+#: fraction of the filter's largest value (it then changes nothing in float64)
+NYQUIST_TOL = 1e-13
+
+
+def scattering_paths(J: int, max_order: int) -> list[tuple[int, ...]]:
+    """The scale paths in output order: ``(j,)`` for ``j <= J``, then ``(j1, j2)``, ``j1 < j2``."""
+    paths = [(j,) for j in range(J + 1)]
+    if max_order >= 2:
+        paths += [(j1, j2) for j1 in range(J + 1) for j2 in range(j1 + 1, J + 1)]
+    return paths
+
+
+class HarmonicScattering3D(ScatteringBase):
+    r"""3D solid harmonic scattering with integral (sum of powers) averaging.
+
+    Parameters
+    ----------
+    J : int
+        Largest scale index; wavelet widths are ``sigma_0 * 2**j``, ``j = 0..J``.
+    shape : (int, int, int)
+        Grid size ``(M, N, O)`` of the inputs.
+    L : int, default 3
+        Largest harmonic degree; degrees ``0..L`` are computed.
+    sigma_0 : float, default 1
+        Width (in samples) of the finest wavelet.
+    max_order : {1, 2}, default 2
+        Largest scattering order.
+    rotation_covariant : bool, default True
+        ``True``: the modulus sums the responses of all orders ``m`` (rotation
+        invariant).  ``False``: only the order ``m = -l`` filter is used (as
+        Kymatio does), which is not rotation invariant.
+    method : {'integral'}, default 'integral'
+        Averaging: sums over the grid of powers of the moduli.
+    integral_powers : sequence of float, default (0.5, 1., 2.)
+        The exponents ``q``.
+    include_order0 : bool, default False
+        Also return the order-0 coefficients :math:`\sum_u |x(u)|^q` as a first
+        channel (repeated along the ``l`` axis, which it does not depend on).
+    batch_size : int, optional
+        Process at most this many inputs at a time (bounds memory).
+    check_finite : bool, default True
+        Reject inputs with NaN or infinity.
+
+    Notes
+    -----
+    Called on an array ``(..., M, N, O)`` (NumPy or PyTorch, float32 or
+    float64) it returns ``(..., C, L+1, P)`` of the same kind and precision; see
+    the module docstring for the channel order.  Gradients (PyTorch) are finite
+    everywhere: the square root and the powers ``q < 1`` use the subgradient 0
+    where the modulus vanishes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = HarmonicScattering3D(J=2, shape=(16, 16, 16), L=2, integral_powers=(1, 2))
+    >>> S(np.zeros((4, 16, 16, 16))).shape
+    (4, 6, 3, 2)
+    """
+
+    ndim = 3
+    channel_axis = -3
+
+    def __init__(self, J, shape, L=3, sigma_0=1, max_order=2, rotation_covariant=True,
+                 method="integral", integral_powers=(0.5, 1.0, 2.0), *, include_order0=False,
+                 batch_size=None, check_finite=True):
+        super().__init__(out_type="array", batch_size=batch_size, check_finite=check_finite)
+        self.J = check_int("J", J, minimum=0)
+        self.shape = check_shape(shape, 3)
+        self.L = check_int("L", L, minimum=0)
+        if isinstance(sigma_0, bool) or not isinstance(sigma_0, numbers.Real) or not sigma_0 > 0:
+            raise ValueError(f"sigma_0 must be a positive number, got {sigma_0!r}")
+        self.sigma_0 = float(sigma_0)
+        self.max_order = check_int("max_order", max_order, minimum=1, maximum=2)
+        self.rotation_covariant = bool(rotation_covariant)
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+        self.method = method
+        powers = np.atleast_1d(np.asarray(integral_powers, dtype=np.float64))
+        if powers.ndim != 1 or powers.size == 0 or not np.all(np.isfinite(powers)) \
+                or np.any(powers <= 0):
+            raise ValueError("integral_powers must be a non-empty sequence of positive numbers, "
+                             f"got {integral_powers!r}")
+        self.integral_powers = tuple(float(q) for q in powers)
+        self.include_order0 = bool(include_order0)
+        self.paths = scattering_paths(self.J, self.max_order)
+        self._bank = None
+
+    # -- layout -----------------------------------------------------------------
+    @property
+    def output_channels(self) -> int:
+        return len(self.paths) + int(self.include_order0)
+
+    def output_shape(self) -> tuple[int, ...]:
+        return (self.output_channels, self.L + 1, len(self.integral_powers))
+
+    def meta(self) -> dict:
+        """One row per output channel: ``order`` (C,), ``j`` (C, max_order), NaN-padded;
+        ``l`` (C, L+1) and ``q`` (C, P) give the degrees and powers along the
+        channel's two trailing axes."""
+        paths = ([()] if self.include_order0 else []) + self.paths
+        order = np.array([len(p) for p in paths], dtype=np.int64)
+        j = np.full((len(paths), self.max_order), np.nan)
+        for c, p in enumerate(paths):
+            j[c, :len(p)] = p
+        n = len(paths)
+        return {"order": order, "j": j,
+                "l": np.tile(np.arange(self.L + 1, dtype=np.float64), (n, 1)),
+                "q": np.tile(np.asarray(self.integral_powers), (n, 1))}
+
+    def _to_list(self, out):
+        meta = self.meta()
+        result = []
+        for c in range(self.output_channels):
+            order = int(meta["order"][c])
+            result.append({"coef": out[..., c, :, :], "order": order,
+                           "j": tuple(int(v) for v in meta["j"][c, :order]),
+                           "l": tuple(range(self.L + 1)), "q": self.integral_powers})
+        return result
+
+    # -- filters -----------------------------------------------------------------
+    def _numpy_filters(self) -> dict:
+        if self._bank is None:
+            sigmas = [self.sigma_0 * 2.0**j for j in range(self.J + 1)]
+            if self.rotation_covariant:
+                self._bank = {"scales": [_hermitian_split(real_solid_harmonic_filters(
+                    self.shape, s, self.L), self.shape) for s in sigmas],
+                    "signs": _nyquist_signs(self.shape)}
+            else:
+                self._bank = {"single": [np.stack([solid_harmonic_filters(self.shape, s, l)[0]
+                                                   for l in range(self.L + 1)])
+                                         for s in sigmas]}
+        return self._bank
+
+    # -- computation -------------------------------------------------------------
+    def _compute(self, backend, x, filters):
+        powers = self.integral_powers
+        out = []
+        if self.include_order0:
+            s0 = integrals(backend, backend.modulus(x)[:, None], powers)  # (B, 1, P)
+            out.append(backend.concatenate([s0] * (self.L + 1), axis=1))
+        if self.rotation_covariant:
+            modulus = self._covariant_modulus(backend, filters)
+            spectrum = backend.rfft(x, 3)[:, None]
+        else:
+            modulus = self._single_modulus(backend, filters)
+            spectrum = backend.fft(x, 3)[:, None]
+        first = [modulus(spectrum, j) for j in range(self.J + 1)]
+        out += [integrals(backend, u, powers) for u in first]
+        if self.max_order >= 2:
+            transform = (lambda u: backend.rfft(u, 3)) if self.rotation_covariant else (
+                lambda u: backend.fft(u, 3))
+            for j1 in range(self.J + 1):
+                if j1 == self.J:
+                    break
+                spec1 = transform(first[j1])
+                out += [integrals(backend, modulus(spec1, j2), powers)
+                        for j2 in range(j1 + 1, self.J + 1)]
+        return backend.concatenate([o[:, None] for o in out], axis=1)
+
+    def _covariant_modulus(self, backend, filters):
+        index = harmonic_index(self.L)
+        shape = self.shape
+        signs = filters["signs"]
+
+        def modulus(spectrum, j):
+            # spectrum: (B, 1 or L+1, M, N, O//2+1) half spectrum of a real signal
+            if spectrum.shape[1] > 1:
+                spectrum = backend.take(spectrum, index, axis=1)
+            bank = filters["scales"][j]
+            energy = backend.irfft(spectrum * bank["half"], shape) ** 2
+            odd = _nyquist_response(backend, spectrum, bank, signs, shape)
+            if odd is not None:
+                energy = energy + odd**2
+            return safe_sqrt(group_sum(backend, energy, self.L))
+
+        return modulus
+
+    def _single_modulus(self, backend, filters):
+        def modulus(spectrum, j):
+            return backend.modulus(backend.ifft(spectrum * filters["single"][j], 3))
+
+        return modulus
+
+
+# ---------------------------------------------------------------------------------
+# helpers written once over the backend interface
+# ---------------------------------------------------------------------------------
+def safe_sqrt(s):
+    r""":math:`\sqrt{s}` for :math:`s\ge 0` whose gradient is 0 (not NaN) at :math:`s=0`."""
+    positive = s > 0
+    return (s + ~positive) ** 0.5 * positive
+
+
+def safe_power(u, q: float):
+    r""":math:`u^q` for :math:`u \ge 0`, with gradient 0 (not infinite) at :math:`u = 0`."""
+    if q == 1:
+        return u
+    if q == 2:
+        return u * u
+    positive = u > 0
+    return (u + ~positive) ** q * positive
+
+
+def integrals(backend, u, powers) -> object:
+    r"""``(B, G, P)`` sums :math:`\sum_u u^q` over the last three axes, one per power."""
+    return backend.concatenate([safe_power(u, q).sum((-3, -2, -1))[..., None] for q in powers],
+                               axis=-1)
+
+
+def group_sum(backend, energy, L: int):
+    """Sum the rows of each degree ``l`` (rows ``l**2 .. (l+1)**2-1`` of axis 1)."""
+    return backend.concatenate([energy[:, l * l:(l + 1) * (l + 1)].sum(1)[:, None]
+                                for l in range(L + 1)], axis=1)
+
+
+def _mirror(a: np.ndarray) -> np.ndarray:
+    """``a(-k)`` on the DFT grid of the last three axes."""
+    for axis in (-3, -2, -1):
+        n = a.shape[axis]
+        a = np.take(a, (-np.arange(n)) % n, axis=axis)
+    return a
+
+
+def _hermitian_split(G: np.ndarray, shape) -> dict:
+    """Hermitian half spectrum of ``G`` and the Nyquist planes of its anti-Hermitian part.
+
+    ``G = H + A`` with :math:`H(k) = (G(k) + \\overline{G(-k)})/2`.  ``half`` is
+    ``H`` on the real-FFT half grid; ``planes[a]`` is :math:`-iA` on the Nyquist
+    plane of axis ``a`` (half grid of that plane, bins of earlier Nyquist planes
+    zeroed so the three parts are disjoint), or None where it vanishes.
+    """
+    M, N, O = shape
+    mirrored = np.conj(_mirror(G))
+    H = 0.5 * (G + mirrored)
+    B = -0.5j * (G - mirrored)  # -i A, Hermitian
+    tol = NYQUIST_TOL * np.abs(G).max()
+    planes = [None, None, None]
+    if M % 2 == 0:
+        planes[0] = B[:, M // 2, :, : O // 2 + 1]
+    if N % 2 == 0:
+        p = B[:, :, N // 2, : O // 2 + 1].copy()
+        if M % 2 == 0:
+            p[:, M // 2] = 0
+        planes[1] = p
+    if O % 2 == 0:
+        p = B[:, :, :, O // 2].copy()
+        if M % 2 == 0:
+            p[:, M // 2] = 0
+        if N % 2 == 0:
+            p[:, :, N // 2] = 0
+        planes[2] = p[:, :, : N // 2 + 1]
+    planes = [p if p is not None and np.abs(p).max() > tol else None for p in planes]
+    return {"half": H[..., : O // 2 + 1], "planes": planes}
+
+
+def _nyquist_signs(shape) -> list[np.ndarray]:
+    r""":math:`(-1)^{u_a}/n_a` along each axis ``a``, shaped to broadcast over the grid."""
+    out = []
+    for a, n in enumerate(shape):
+        s = (-1.0) ** np.arange(n) / n
+        out.append(s.reshape([n if b == a else 1 for b in range(3)]))
+    return out
+
+
+def _nyquist_response(backend, spectrum, bank, signs, shape):
+    """Imaginary part of the response due to the anti-Hermitian Nyquist planes (or None)."""
+    M, N, O = shape
+    planes = bank["planes"]
+    total = None
+    if planes[0] is not None:
+        p = backend.irfft(spectrum[..., M // 2, :, :] * planes[0], (N, O))
+        total = _add(total, p[..., None, :, :] * signs[0])
+    if planes[1] is not None:
+        p = backend.irfft(spectrum[..., :, N // 2, :] * planes[1], (M, O))
+        total = _add(total, p[..., :, None, :] * signs[1])
+    if planes[2] is not None:
+        p = backend.irfft(spectrum[..., :, : N // 2 + 1, O // 2] * planes[2], (M, N))
+        total = _add(total, p[..., :, :, None] * signs[2])
+    return total
+
+
+def _add(a, b):
+    return b if a is None else a + b
