@@ -58,6 +58,8 @@ __all__ = ["HarmonicScattering3D", "scattering_paths"]
 
 #: the averaging methods implemented
 METHODS = ("integral",)
+#: integer powers up to this one are computed by repeated products
+INT_POWER_MAX = 4
 #: a Nyquist-plane correction is skipped when its filter part is below this
 #: fraction of the filter's largest value (it then changes nothing in float64)
 NYQUIST_TOL = 1e-13
@@ -253,11 +255,17 @@ def safe_sqrt(s):
 
 
 def safe_power(u, q: float):
-    r""":math:`u^q` for :math:`u \ge 0`, with gradient 0 (not infinite) at :math:`u = 0`."""
-    if q == 1:
-        return u
-    if q == 2:
-        return u * u
+    r""":math:`u^q` for :math:`u \ge 0`, with gradient 0 (not infinite) at :math:`u = 0`.
+
+    Small integer powers are products and ``q = 1/2`` a square root (faster than ``pow``).
+    """
+    if q == int(q) and 1 <= q <= INT_POWER_MAX:
+        out = u
+        for _ in range(int(q) - 1):
+            out = out * u
+        return out
+    if q == 0.5:
+        return safe_sqrt(u)
     positive = u > 0
     return (u + ~positive) ** q * positive
 
