@@ -137,36 +137,44 @@ class _Boom(RuntimeError):
     pass
 
 
+RUN_OPTIONS = dict(keywords={"J": 2, "L": 4}, chunk_size=3, progress=False)
+
+
+def _crash_then_resume(folder, out, monkeypatch):
+    """Run with the crash patched in, check that the store is refused, undo the patch,
+    resume; return the first row of each chunk computed by the resumed run."""
+    with pytest.raises(_Boom):
+        cli.extract_features([folder], "2d", out, **RUN_OPTIONS)
+    with pytest.raises(IncompleteStoreError):
+        load_features(out)
+    monkeypatch.undo()
+    computed, real = [], cli.compute_chunk
+    monkeypatch.setattr(cli, "compute_chunk", lambda ref, files, rows, *rest:
+                        computed.append(rows[0]) or real(ref, files, rows, *rest))
+    summary = cli.extract_features([folder], "2d", out, **RUN_OPTIONS)
+    assert summary["computed_chunks"] == len(computed)
+    got = load_features(out)
+    np.testing.assert_array_equal(got["features"], _expected(got["files"]))
+    return computed
+
+
 @pytest.mark.parametrize("suffix", [".zarr", ".npz"])
 def test_interrupted_run_is_not_accepted_then_resumes(image_folder, tmp_path, monkeypatch, suffix):
-    out = tmp_path / f"f{suffix}"
-    real = cli.compute_chunk
-    calls, interrupt = [], [True]
+    real, calls = cli.compute_chunk, []
 
     def flaky(ref, files, rows, *rest):
-        calls.append(list(rows))
-        if len(calls) == 2 and interrupt[0]:
+        calls.append(rows[0])
+        if len(calls) == 2:
             raise _Boom("interrupted")
         return real(ref, files, rows, *rest)
 
     monkeypatch.setattr(cli, "compute_chunk", flaky)
-    options = dict(keywords={"J": 2, "L": 4}, chunk_size=3, progress=False)
-    with pytest.raises(_Boom):
-        cli.extract_features([image_folder], "2d", out, **options)
-    with pytest.raises(IncompleteStoreError):
-        load_features(out)
-    calls.clear()
-    interrupt[0] = False
-    summary = cli.extract_features([image_folder], "2d", out, **options)
-    assert calls == [[3, 4, 5], [6, 7, 8]]  # chunk 0 was finished and is skipped
-    assert summary["computed_chunks"] == 2
-    got = load_features(out)
-    np.testing.assert_array_equal(got["features"], _expected(got["files"]))
+    computed = _crash_then_resume(image_folder, tmp_path / f"f{suffix}", monkeypatch)
+    assert computed == [3, 6]  # chunk 0 was finished and is skipped
 
 
 def test_chunk_data_without_marker_is_recomputed(image_folder, tmp_path, monkeypatch):
     """A crash between a chunk's data and its marker: the data is never accepted."""
-    out = tmp_path / "f.zarr"
     real_mark = ZarrStore._mark
 
     def crash_on_second(self, k, ok_rows, errors):
@@ -175,20 +183,8 @@ def test_chunk_data_without_marker_is_recomputed(image_folder, tmp_path, monkeyp
         real_mark(self, k, ok_rows, errors)
 
     monkeypatch.setattr(ZarrStore, "_mark", crash_on_second)
-    options = dict(keywords={"J": 2, "L": 4}, chunk_size=3, progress=False)
-    with pytest.raises(_Boom):
-        cli.extract_features([image_folder], "2d", out, **options)
-    with pytest.raises(IncompleteStoreError):
-        load_features(out)
-    monkeypatch.setattr(ZarrStore, "_mark", real_mark)
-    computed = []
-    real = cli.compute_chunk
-    monkeypatch.setattr(cli, "compute_chunk",
-                        lambda ref, files, rows, *r: computed.append(rows[0]) or real(ref, files, rows, *r))
-    cli.extract_features([image_folder], "2d", out, **options)
+    computed = _crash_then_resume(image_folder, tmp_path / "f.zarr", monkeypatch)
     assert computed == [3, 6]  # chunk 1 had data but no marker: recomputed
-    np.testing.assert_array_equal(load_features(out)["features"],
-                                  _expected(load_features(out)["files"]))
 
 
 def test_npz_chunks_are_atomic(image_folder, tmp_path, monkeypatch):
@@ -202,8 +198,7 @@ def test_npz_chunks_are_atomic(image_folder, tmp_path, monkeypatch):
 
     monkeypatch.setattr(np, "savez", half_write)
     with pytest.raises(_Boom):
-        cli.extract_features([image_folder], "2d", out, keywords={"J": 2}, chunk_size=3,
-                             progress=False)
+        cli.extract_features([image_folder], "2d", out, **RUN_OPTIONS)
     parts = out.with_name(out.name + ".parts")
     assert not list(parts.glob("chunk_*.npz")) and not out.exists()
     assert json.loads((parts / "run.json").read_text())["chunk_size"] == 3
