@@ -173,3 +173,23 @@ def test_kth_tips_subset_checksums():
     folder = ds.dataset_path("kth_tips_grey")
     names = list(checksums.read_sums(folder / "SHA256SUMS"))[:20]
     assert ds.verify_checksums(folder, files=names, use_cache=False)["checked"] == 20
+
+
+@requires_data("qm7")
+def test_qm7_through_the_package_exports():
+    qm7 = ds.load_qm7()
+    assert qm7.positions.shape == (7165, 23, 3) and qm7.energies.shape == (7165,)
+
+
+@requires_data("fsdd")
+def test_fsdd_through_the_package_exports_matches_read_audio():
+    fsdd = ds.load_fsdd(limit=1)
+    assert [int(f.split("_")[0]) for f in fsdd.files] == fsdd.labels.tolist()
+    x, sr = ds.read_audio(ds.dataset_path("fsdd") / "recordings" / fsdd.files[0])
+    assert sr == 8000 and x.dtype == np.float32
+
+
+@requires_data("kth_tips_grey")
+def test_kth_tips_loader_agrees_with_the_folder_listing():
+    kth = ds.load_kth_tips(classes=["cotton"])
+    assert kth.classes == ["cotton"] and len(kth.labels) == 81

@@ -19,6 +19,8 @@ name                   what                                            module
 ``list_files``         files (and labels) of folders or globs          :mod:`.folders`
 ``read_image``         one image (PNG, JPEG, TIFF)                     :mod:`.images`
 ``verify_checksums``   check a data folder against its ``SHA256SUMS``  :mod:`.checksums`
+``require_dataset``    a data folder, optionally verified              :mod:`.checksums`
+``load_features``      a store written by ``scatkit features``         :mod:`.features`
 =====================  ==============================================  =========================
 """
 from __future__ import annotations
@@ -42,6 +44,7 @@ _LAZY = {
     "read_image": ".images",
     "verify_checksums": ".checksums",
     "require_dataset": ".checksums",
+    "load_features": ".features",
 }
 
 __all__ = ["data_home", "dataset_path", "bundled_path", *_LAZY]
