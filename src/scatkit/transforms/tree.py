@@ -1,0 +1,375 @@
+r"""Scattering computed by a filter-bank tree (the "wavelet convolution network tree").
+
+The transform is the cascade of the seed talk's slides,
+
+.. math::
+
+    S_J x = A\,|W_J|\cdots|W_2|\,|W_1|\,x ,
+
+where each layer :math:`W_\ell` filters *every* node of the previous layer by
+the same short low-pass :math:`h` and band-pass filters :math:`g_\theta` with
+subsampling (:math:`Hx(u) = x\star h(2u)`, :math:`G_\theta x(u) = x\star g_\theta(2u)`),
+the modulus :math:`\rho = |\cdot|` acts on band-pass outputs only and nodes are
+never mixed (a depthwise convolutional network).  A node reached through
+:math:`m` band-pass + modulus steps is an order-:math:`m` coefficient; band-pass
+steps along a path have increasing scales :math:`j_1 < j_2 < \dots`, as in
+scattering (Mallat, "Group invariant scattering", CPAM 2012; Bruna & Mallat,
+IEEE PAMI 2013).  Every level costs :math:`O(N)` operations on an input of
+:math:`N` samples (the pyramid halves each axis), against :math:`O(N\log N)`
+per path group for the FFT cascade.
+
+With the Haar family (:func:`scatkit.filters.tree.haar_filters`) one level is
+the orthogonal Haar wavelet transform, so that :math:`\|S_J x\|^2 = \|x\|^2`
+when ``max_order = J`` (no path dropped); with the Morlet-like family
+(:func:`scatkit.filters.tree.morlet_like_filters`) the coefficients approximate
+those of :class:`scatkit.Scattering1D` (``Q = 1``) and
+:class:`scatkit.Scattering2D`, channel for channel (same order, same ``j``,
+``theta``; boundaries are periodic here, reflected there).
+
+The algorithm (:func:`run_tree`) is written once against :class:`TreeOps`, a
+tiny interface (periodic strided depthwise convolution, modulus of complex
+pairs, gather, concatenation) implemented for NumPy and PyTorch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..filters.tree import DEFAULT_L, FAMILIES, TreeFilters, tree_filters
+from .base import ScatteringBase, check_int, check_shape
+
+
+# -- plan ------------------------------------------------------------------------------
+
+@dataclass
+class Stage:
+    """Band-pass step: bank ``bank`` on nodes ``src`` (indices in the level's node list),
+    giving scale ``j``; its outputs are nodes ``src x theta`` (node-major)."""
+
+    j: int
+    bank: int
+    src: np.ndarray
+
+
+@dataclass
+class TreePlan:
+    """Which nodes are filtered at every level, and the final channel order.
+
+    ``levels[l]`` lists the band-pass stages at level ``l`` (run in order; with
+    ``band_stride = 1`` a stage may take outputs of the previous one);
+    ``paths[c]`` is the path ``((j1, theta1), ...)`` of output node ``c`` before
+    reordering; ``order_index`` sorts nodes by ``(order, path)``.
+    """
+
+    levels: list[list[Stage]]
+    nodes_per_level: list[int]
+    paths: list[tuple]
+    order_index: np.ndarray
+    band_stride: int
+
+    @property
+    def n_paths(self) -> int:
+        return len(self.paths)
+
+
+def build_tree_plan(filters: TreeFilters, J: int, max_order: int) -> TreePlan:
+    """Simulate the tree on path labels (no arrays) to get the node bookkeeping."""
+    F = filters.n_bands
+    schedule = filters.schedule(J)
+    nodes: list[tuple] = [()]
+    levels, sizes = [], []
+    for level in range(J):
+        stages, pending = [], []
+        sizes.append(len(nodes))
+        for j, lev, bank in schedule:
+            if lev != level:
+                continue
+            src = [i for i, p in enumerate(nodes) if len(p) < max_order and (not p or p[-1][0] < j)]
+            if not src:
+                continue
+            new = [nodes[i] + ((j, t),) for i in src for t in range(F)]
+            stages.append(Stage(j, bank, np.asarray(src, dtype=np.int64)))
+            if filters.band_stride == 1:
+                nodes = nodes + new
+            else:
+                pending += new
+        levels.append(stages)
+        nodes = nodes + pending
+    order = sorted(range(len(nodes)), key=lambda c: (len(nodes[c]), nodes[c]))
+    return TreePlan(levels, sizes, nodes, np.asarray(order, dtype=np.int64), filters.band_stride)
+
+
+# -- the tiny interface ----------------------------------------------------------------------
+
+class TreeOps:
+    """What :func:`run_tree` needs from an array library.
+
+    ``conv(x, w, stride, origin)``: ``x`` of shape ``(B, C) + S`` (real), ``w``
+    of shape ``(F,) + K`` (the same filters for every node) or ``(C, F) + K``
+    (depthwise, one set per node); periodic boundaries; returns
+    ``(B, C, F) + S // stride`` with ``y[n] = sum_k w[k] x[stride n + k - origin]``.
+    """
+
+    def __init__(self, backend, ndim: int):
+        self.backend, self.ndim = backend, ndim
+
+    def take(self, x, idx, axis):
+        return self.backend.take(x, idx, axis)
+
+    def concatenate(self, xs, axis):
+        return xs[0] if len(xs) == 1 else self.backend.concatenate(xs, axis)
+
+    def pad_periodic(self, x, before: int, after: int):
+        """Periodic padding of the last ``ndim`` axes."""
+        raise NotImplementedError
+
+    def conv(self, x, w, stride: int, origin: int):
+        raise NotImplementedError
+
+    def modulus_pairs(self, y, complex_pairs: bool):
+        """``|re + i im|`` over consecutive ``(re, im)`` filters on axis 2, or ``|y|``."""
+        raise NotImplementedError
+
+
+class NumpyTreeOps(TreeOps):
+    def pad_periodic(self, x, before, after):
+        width = ((0, 0),) * (x.ndim - self.ndim) + ((before, after),) * self.ndim
+        return np.pad(x, width, mode="wrap")
+
+    def conv(self, x, w, stride, origin):
+        K = w.shape[-1]
+        xp = self.pad_periodic(x, origin, K - 1 - origin)
+        out_sp = tuple(n // stride for n in x.shape[2:])
+        wb = w[None, None] if w.ndim == self.ndim + 1 else w[None]  # (1, C|1, F, *K)
+        out = np.zeros(x.shape[:2] + (w.shape[-self.ndim - 1],) + out_sp,
+                       dtype=np.result_type(x, w))
+        for tap in np.ndindex(*(K,) * self.ndim):  # loop over taps, vectorised over nodes
+            sl = tuple(slice(k, k + stride * n, stride) for k, n in zip(tap, out_sp))
+            coef = wb[(Ellipsis,) + tap].reshape(wb.shape[:3] + (1,) * self.ndim)
+            out += coef * xp[(slice(None), slice(None), None) + sl]
+        return out
+
+    def modulus_pairs(self, y, complex_pairs):
+        if not complex_pairs:
+            return np.abs(y)
+        return np.sqrt(y[:, :, 0::2] ** 2 + y[:, :, 1::2] ** 2)
+
+
+class TorchTreeOps(TreeOps):
+    def pad_periodic(self, x, before, after):
+        import torch.nn.functional as Fn
+
+        if not (before or after):
+            return x
+        lead = tuple(x.shape[:-self.ndim])
+        y = x.reshape((-1, 1) + tuple(x.shape[-self.ndim:]))
+        y = Fn.pad(y, (before, after) * self.ndim, mode="circular")
+        return y.reshape(lead + tuple(y.shape[2:]))
+
+    def conv(self, x, w, stride, origin):
+        import torch.nn.functional as Fn
+
+        conv = Fn.conv1d if self.ndim == 1 else Fn.conv2d
+        K = w.shape[-1]
+        B, C = x.shape[:2]
+        xp = self.pad_periodic(x, origin, K - 1 - origin)
+        if w.ndim == self.ndim + 1:  # shared filters: nodes go to the batch axis
+            y = conv(xp.reshape((B * C, 1) + tuple(xp.shape[2:])), w[:, None], stride=stride)
+            return y.reshape((B, C) + tuple(y.shape[1:]))
+        F = w.shape[1]
+        y = conv(xp, w.reshape((C * F, 1) + tuple(w.shape[2:])), stride=stride, groups=C)
+        return y.reshape((B, C, F) + tuple(y.shape[2:]))
+
+    def modulus_pairs(self, y, complex_pairs):
+        import torch
+
+        if not complex_pairs:
+            return y.abs()  # d|y|/dy = sign(y), 0 at 0
+        r2 = y[:, :, 0::2] ** 2 + y[:, :, 1::2] ** 2
+        pos = r2 > 0
+        # sqrt with a zero (not infinite) gradient at 0
+        return torch.where(pos, torch.sqrt(torch.where(pos, r2, torch.ones_like(r2))),
+                           torch.zeros_like(r2))
+
+
+def tree_ops(backend, ndim: int) -> TreeOps:
+    """The :class:`TreeOps` of a scatkit backend."""
+    return (NumpyTreeOps if backend.name == "numpy" else TorchTreeOps)(backend, ndim)
+
+
+# -- the algorithm -----------------------------------------------------------------------
+
+def real_pairs(bank: np.ndarray) -> np.ndarray:
+    """Complex filters ``(F, ...)`` as real ``(2F, ...)``: ``re_0, im_0, re_1, ...``
+    (a real bank is returned unchanged)."""
+    if not np.iscomplexobj(bank):
+        return bank
+    return np.stack([bank.real, bank.imag], axis=1).reshape((-1,) + bank.shape[1:])
+
+
+def run_tree(ops: TreeOps, x, plan: TreePlan, weights: dict, origins: dict, complex_pairs: bool,
+             modulus_lowpass: bool = False):
+    """Run the scattering tree on ``x`` of shape ``(B,) + S``.
+
+    ``weights``: ``{"low": [w_l], "band": [[w_ls]], "out": w or None}`` with
+    ``w`` as :meth:`TreeOps.conv` takes them (band weights as real pairs);
+    ``origins``: ``{"low", "band": [per bank], "out"}``.  ``modulus_lowpass``
+    applies :math:`\\rho` to low-pass outputs too (no effect on non-negative
+    signals with non-negative ``h``).  Returns ``(B, C) + S // 2**J`` in
+    ``(order, path)`` order.
+    """
+    U = x[:, None]
+    s = plan.band_stride
+    for level, stages in enumerate(plan.levels):
+        pending = []
+        for si, st in enumerate(stages):
+            src = U if len(st.src) == U.shape[1] else ops.take(U, st.src, 1)
+            y = ops.modulus_pairs(ops.conv(src, weights["band"][level][si], s,
+                                           origins["band"][st.bank]), complex_pairs)
+            y = y.reshape(tuple(y.shape[:1]) + (-1,) + tuple(y.shape[3:]))
+            if s == 1:
+                U = ops.concatenate([U, y], 1)
+            else:
+                pending.append(y)
+        low = ops.conv(U, weights["low"][level], 2, origins["low"])[:, :, 0]
+        if modulus_lowpass:
+            low = abs(low)
+        U = ops.concatenate([low] + pending, 1)
+    if weights.get("out") is not None:
+        U = ops.conv(U, weights["out"], 1, origins["out"])[:, :, 0]
+    return ops.take(U, plan.order_index, 1)
+
+
+def shared_weights(filters: TreeFilters, plan: TreePlan) -> dict:
+    """Weights for :func:`run_tree` with the same filters at every node (NumPy)."""
+    banks = [real_pairs(b) for b in filters.banks]
+    return {"low": [filters.lowpass[None]] * len(plan.levels),
+            "band": [[banks[st.bank] for st in stages] for stages in plan.levels],
+            "out": None if filters.output is None else filters.output[None]}
+
+
+def filter_origins(filters: TreeFilters) -> dict:
+    return {"low": filters.origin_low,
+            "band": [TreeFilters.origin(b) for b in filters.banks],
+            "out": None if filters.output is None else TreeFilters.origin(filters.output)}
+
+
+# -- transforms -----------------------------------------------------------------------------
+
+class _TreeScattering(ScatteringBase):
+    ndim = 1
+
+    def __init__(self, J, shape, L=DEFAULT_L, max_order=2, family="morlet", out_type="array", *,
+                 size=None, low_size=None, out_size=None, modulus_lowpass=False,
+                 batch_size=None, check_finite=True):
+        super().__init__(out_type=out_type, batch_size=batch_size, check_finite=check_finite)
+        self.J = check_int("J", J, minimum=1)
+        self.shape = check_shape(shape, self.ndim)
+        self.L = check_int("L", L, minimum=1)
+        self.max_order = check_int("max_order", max_order, minimum=0, maximum=self.J)
+        if family not in FAMILIES:
+            raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
+        bad = [n for n in self.shape if n % 2**self.J]
+        if bad:
+            raise ValueError(f"every side of shape {self.shape} must be divisible by 2**J = "
+                             f"{2**self.J}; pad or crop the input, or lower J")
+        sizes = {k: v for k, v in (("size", size), ("low_size", low_size),
+                                   ("out_size", out_size)) if v is not None}
+        if family == "haar" and sizes:
+            raise ValueError("size/low_size/out_size apply to the 'morlet' family only")
+        self.family = family
+        self.tree_filters = tree_filters(family, self.ndim, self.J, self.L, **sizes)
+        self.modulus_lowpass = bool(modulus_lowpass)
+        self.plan = build_tree_plan(self.tree_filters, self.J, self.max_order)
+
+    def _numpy_filters(self):
+        return shared_weights(self.tree_filters, self.plan)
+
+    @property
+    def output_channels(self) -> int:
+        return self.plan.n_paths
+
+    def output_shape(self):
+        return (self.output_channels,) + tuple(n // 2**self.J for n in self.shape)
+
+    def _compute(self, backend, x, filters):
+        from ..backends import get_backend
+
+        ops = tree_ops(get_backend(x), self.ndim)
+        return run_tree(ops, x, self.plan, filters, filter_origins(self.tree_filters),
+                        complex_pairs=np.iscomplexobj(self.tree_filters.banks[0]),
+                        modulus_lowpass=self.modulus_lowpass)
+
+    def meta(self):
+        """Per-channel ``order`` (C,), ``j`` and ``theta`` (C, max_order), NaN-padded."""
+        paths = [self.plan.paths[c] for c in self.plan.order_index]
+        M = max(self.max_order, 1)
+        j = np.full((len(paths), M), np.nan)
+        theta = np.full((len(paths), M), np.nan)
+        for c, p in enumerate(paths):
+            for m, (jj, t) in enumerate(p):
+                j[c, m], theta[c, m] = jj, t
+        return {"order": np.array([len(p) for p in paths]), "j": j, "theta": theta}
+
+
+class TreeScattering1D(_TreeScattering):
+    r"""1D scattering by a filter-bank tree (see the module docstring).
+
+    Parameters
+    ----------
+    J : int
+        Number of levels; the output is subsampled by :math:`2^J`.
+    shape : int
+        Signal length, divisible by ``2**J``.
+    L : int
+        Ignored in 1D (one band-pass filter per scale); kept for symmetry.
+    max_order : int, default 2
+        Largest order (``<= J``).
+    family : {'morlet', 'haar'}
+        Filter family (:mod:`scatkit.filters.tree`).
+    out_type : {'array', 'list'}
+    size, low_size, out_size : int, optional
+        Taps of the designed ('morlet') filters.
+    modulus_lowpass : bool, default False
+        Apply the modulus to low-pass outputs too (every layer then is
+        "convolution + modulus", a plain depthwise CNN).
+    batch_size, check_finite
+        As for :class:`scatkit.Scattering1D`.
+
+    Notes
+    -----
+    Output ``(..., C, N / 2**J)``; channels ordered by order, then path
+    ``(j1, theta1, j2, ...)`` as :class:`scatkit.Scattering2D`.
+    """
+
+    ndim = 1
+    channel_axis = -2
+
+
+class TreeScattering2D(_TreeScattering):
+    r"""2D scattering by a filter-bank tree (see the module docstring).
+
+    Parameters
+    ----------
+    J : int
+        Number of levels; the output is subsampled by :math:`2^J` on both axes.
+    shape : (int, int)
+        Image size, both sides divisible by ``2**J``.
+    L : int, default 8
+        Orientations of the 'morlet' family (Haar has 3: horizontal, vertical,
+        diagonal).
+    max_order, family, out_type, size, low_size, out_size, modulus_lowpass,
+    batch_size, check_finite
+        As for :class:`TreeScattering1D`.
+
+    Notes
+    -----
+    Output ``(..., C, M / 2**J, N / 2**J)``.  With ``family='morlet'`` the
+    channels match :class:`scatkit.Scattering2D` (same ``J``, ``L``,
+    ``max_order``) one to one.
+    """
+
+    ndim = 2
+    channel_axis = -3
