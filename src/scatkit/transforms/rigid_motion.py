@@ -348,7 +348,8 @@ class RigidMotionScattering2D(ScatteringBase):
         for i, name in enumerate(("j", "theta", "k", "spin"), start=1):
             a = np.full((C, M), nan)
             for c, r in enumerate(rows):
-                vals = [nan if (v is nan or v < 0) else v for v in r[i]]
+                # -1 marks an undefined index (no spatial wavelet / angular filter)
+                vals = [nan if (v is nan or (v < 0 and name != "spin")) else v for v in r[i]]
                 a[c, :len(vals)] = vals
             if name == "j" and self._averaging is None:
                 a[:, 0] = np.where(out["order"] >= 1, a[:, 0], nan)
