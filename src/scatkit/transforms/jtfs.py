@@ -254,18 +254,33 @@ class TimeFrequencyScattering(ScatteringBase):
                               max_level_phi=self.log2_stride, max_level_psi2=self.log2_stride)
         Nf = self.N_fr_padded
         p = self.p_fr
-        up = morlet_1d_bank(Nf, p.xi, p.sigma)
-        down = morlet_1d_bank(Nf, -p.xi, p.sigma)
         phi_fr = gauss_1d(Nf, SIGMA0 / self.F).real
+        levels = sorted({min(int(j), self.log2_F, self.log2_stride_fr) for j in p.j})
         return {
             "phi_half": [h[: h.shape[-1] // 2 + 1] for h in bank.phi],
             "psi1": bank.psi[1][0],
             "psi2": bank.psi[2],
-            "phi_fr": [phi_fr] + [periodize(phi_fr, 2**k)
-                                  for k in range(1, self.log2_stride_fr + 1)],
-            "psi_fr_up": up,
-            "psi_fr_down": down,
+            "phi_fr": phi_fr,
+            "avg_fr": {k: self._averaging_matrix(phi_fr, k) for k in levels},
+            "psi_fr_up": morlet_1d_bank(Nf, p.xi, p.sigma),
+            "psi_fr_down": morlet_1d_bank(Nf, -p.xi, p.sigma),
         }
+
+    def _averaging_matrix(self, phi_fr: np.ndarray, k: int) -> np.ndarray:
+        r"""Frequential low-pass and subsampling as a matrix.
+
+        A signal at frequential resolution ``k`` (``N_fr_padded / 2**k`` samples) is
+        circularly convolved with :math:`\phi_F` (its ``2**k``-fold periodization)
+        and subsampled to ``stride_fr``: output ``r`` is
+        :math:`\sum_c h[(r s - c) \bmod n]\, u[c]` with ``s = stride_fr / 2**k``.
+        Returns the ``(N_fr_padded / stride_fr, n)`` matrix (a product with it costs
+        less than two FFTs when few output rows are kept).
+        """
+        h = np.fft.ifft(periodize(phi_fr, 2**k)).real
+        n = h.shape[-1]
+        step = 2 ** (self.log2_stride_fr - k)
+        rows = np.arange(n // step)[:, None] * step
+        return h[(rows - np.arange(n)[None, :]) % n]
 
     # -- computation ---------------------------------------------------------------
     def _time_average(self, backend, u, k, filters):
@@ -308,27 +323,24 @@ class TimeFrequencyScattering(ScatteringBase):
         """Frequential scattering of ``X`` (B, t, n_in), log-frequency last.
 
         Returns ``(B, paths, t, n_out)`` with paths low-pass, spin up (, spin down);
-        the low-pass path keeps its sign for real inputs (no modulus)."""
+        the low-pass path keeps its sign for real inputs (no modulus).  Frequential
+        averaging after the modulus is a product with :meth:`_averaging_matrix`."""
         n_in = X.shape[-1]
         X = backend.pad(X, ((0, self.N_fr_padded - n_in),), mode="constant")
         Xh = backend.fft(X, 1)[:, None]  # (B, 1, t, Nf)
         ls = self.log2_stride_fr
-        low = backend.ifft(backend.subsample_fourier(Xh * filters["phi_fr"][0], 2**ls, 1), 1)
+        n_out = self._n_out_fr(n_in)
+        low = backend.subsample_fourier(Xh * filters["phi_fr"], 2**ls, 1)
+        low = backend.ifft(low, 1)[..., :n_out]
         outs = [backend.modulus(low) if spinned else backend.real(low)]
         banks = [filters["psi_fr_up"]] + ([filters["psi_fr_down"]] if spinned else [])
-        per_spin = []
         for bank in banks:
             for a, b, j in _runs(self.p_fr.j):
                 k = min(j, self.log2_F, ls)
                 y = backend.subsample_fourier(Xh * bank[a:b, None, :], 2**k, 1)
                 u = backend.modulus(backend.ifft(y, 1))
-                v = backend.fft(u, 1) * filters["phi_fr"][k]
-                v = backend.subsample_fourier(v, 2 ** (ls - k), 1)
-                per_spin.append(backend.real(backend.ifft(v, 1)))
-        out = backend.concatenate(outs + per_spin, axis=1)
-        if self.format == "time":
-            out = out[..., : self._n_out_fr(n_in)]
-        return out
+                outs.append(u @ filters["avg_fr"][k][:n_out].T)
+        return backend.concatenate(outs, axis=1)
 
     def _compute(self, backend, x, filters):
         U0 = backend.pad(x, ((self.pad_left, self.pad_right),), mode="reflect")
