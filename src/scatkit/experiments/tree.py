@@ -30,18 +30,18 @@ import numpy as np
 
 #: shared configuration of the full run (the quick run overrides some entries)
 CONFIG = {
-    "mnist_J": 2, "mnist_L": 8, "mnist_max_order": 2, "mnist_compare_images": 500,
-    "bench_J": 3, "bench_L": 8, "bench_sides": [64, 128, 256, 512, 1024, 2048, 4096],
-    "bench_lengths": [2**k for k in range(12, 23, 2)], "bench_repeats": 3,
-    "bench_memory_gb": 8.0, "bench_J_side": 512, "bench_J_values": [2, 3, 4, 5],
+    "mnist_J": 2, "mnist_L": 8, "mnist_max_order": 2, "mnist_compare_images": 200,
+    "bench_J": 3, "bench_L": 8, "bench_sides": [64, 128, 256, 512, 1024, 2048],
+    "bench_lengths": [2**k for k in range(12, 21, 2)], "bench_repeats": 3,
+    "bench_memory_gb": 8.0, "bench_J_side": 256, "bench_J_values": [2, 3, 4],
     "learn_J": 2, "learn_L": 4, "learn_size": 5, "learn_max_order": 2,
-    "train_sizes": [300, 1000, 5000], "n_test": 2000,
-    "head_steps": 300, "finetune_steps": 40, "batch": 64,
+    "train_sizes": [300, 1000, 5000], "n_test": 1000,
+    "head_steps": 300, "finetune_steps": 30, "batch": 64,
     "lr_head": 1e-2, "lr_finetune": 1e-3, "weight_decay": 1e-4, "train_cap": None,
 }
 QUICK = {"mnist_compare_images": 20, "bench_sides": [32, 64], "bench_lengths": [2**10, 2**11],
          "bench_repeats": 1, "bench_J_side": 32, "bench_J_values": [1, 2],
-         "n_test": 200, "head_steps": 20, "finetune_steps": 2, "batch": 16, "train_cap": 100}
+         "n_test": 100, "head_steps": 20, "finetune_steps": 1, "batch": 8, "train_cap": 50}
 #: rough peak memory of the FFT engine per input sample (for the benchmark's memory guard)
 FFT_BYTES_PER_SAMPLE = 256.0
 #: added to feature standard deviations (constant features)

@@ -302,6 +302,37 @@ class _TreeScattering(ScatteringBase):
                         complex_pairs=np.iscomplexobj(self.tree_filters.banks[0]),
                         modulus_lowpass=self.modulus_lowpass)
 
+    def wavelet_transform(self, x):
+        r"""The first layer's linear part along the low-pass branch: :math:`W_J x`.
+
+        Returns ``[w_0, ..., w_{J-1}, a_J]``: ``w_j`` of shape ``(..., F) + S_j``,
+        the band-pass outputs of scale ``j`` *before* the modulus (complex for
+        the Morlet-like family), and the low-pass :math:`a_J` of shape
+        ``(...,) + S / 2**J`` (before the final averaging).  With the Haar
+        family this is the orthogonal Haar wavelet transform
+        :math:`\|x\|^2 = \sum_j\|w_j\|^2 + \|a_J\|^2`.
+        """
+        backend = self._check_input(x)
+        lead = tuple(x.shape[: x.ndim - self.ndim])
+        flat = x.reshape((-1,) + tuple(self.shape))
+        ops = tree_ops(backend, self.ndim)
+        w = self.filters(backend, flat)
+        origins = filter_origins(self.tree_filters)
+        a, out = flat[:, None], []
+        for level in range(self.J):
+            for j, lev, bank in self.tree_filters.schedule(self.J):
+                if lev == level:
+                    y = ops.conv(a, self._bank(backend, flat, bank), self.plan.band_stride,
+                                 origins["band"][bank])[:, 0]
+                    if np.iscomplexobj(self.tree_filters.banks[bank]):
+                        y = y[:, 0::2] + 1j * y[:, 1::2]
+                    out.append(y.reshape(lead + tuple(y.shape[1:])))
+            a = ops.conv(a, w["low"][level], 2, origins["low"])[:, :, 0]
+        return out + [a[:, 0].reshape(lead + tuple(a.shape[2:]))]
+
+    def _bank(self, backend, like, bank: int):
+        return backend.asarray(real_pairs(self.tree_filters.banks[bank]), like)
+
     def meta(self):
         """Per-channel ``order`` (C,), ``j`` and ``theta`` (C, max_order), NaN-padded."""
         paths = [self.plan.paths[c] for c in self.plan.order_index]
