@@ -255,3 +255,11 @@ def test_random_init_keeps_filter_norms_and_differs():
     assert not torch.allclose(w.low[0], r.low[0])
     with pytest.raises(ValueError, match="init"):
         sk.TreeScattering1D(3, 32, init="zeros")
+
+
+def test_cost_model_is_linear_in_N_J_for_the_full_haar_tree():
+    # every level of the full 1D Haar tree filters N samples by 2 taps, twice: 2 N J
+    for J, N in [(3, 64), (5, 64), (5, 256)]:
+        assert TreeScattering1D(J, N, family="haar", max_order=J).multiply_adds() == 2 * N * J
+    T = TreeScattering2D(J2D, (32, 32))
+    assert T.multiply_adds() == 4 * TreeScattering2D(J2D, (16, 16)).multiply_adds()

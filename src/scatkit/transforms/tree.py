@@ -330,6 +330,33 @@ class _TreeScattering(ScatteringBase):
             a = ops.conv(a, w["low"][level], 2, origins["low"])[:, :, 0]
         return out + [a[:, 0].reshape(lead + tuple(a.shape[2:]))]
 
+    def multiply_adds(self) -> int:
+        """Real multiply-adds of one call on one input (the tree's cost model).
+
+        Level ``l`` works on signals of ``N / 2**(l * ndim)`` samples: each band
+        stage costs ``sources x filters x taps x outputs`` (complex filters count
+        as two real ones), the low-pass ``nodes x taps x N / 2**((l+1) ndim)``.
+        With a fixed number of nodes per level this is ``O(N)``; the sum over
+        levels is dominated by the first ones.
+        """
+        f, nd, plan = self.tree_filters, self.ndim, self.plan
+        pairs = 2 if np.iscomplexobj(f.banks[0]) else 1
+        n_in = int(np.prod(self.shape))
+        total, nodes = 0, 1
+        for level, stages in enumerate(plan.levels):
+            size = n_in // 2 ** (level * nd)
+            for st in stages:
+                taps = f.banks[st.bank][0].size
+                total += len(st.src) * pairs * f.n_bands * taps * size // plan.band_stride**nd
+                if plan.band_stride == 1:
+                    nodes += len(st.src) * f.n_bands
+            total += nodes * f.lowpass.size * size // 2**nd
+            if plan.band_stride == 2:
+                nodes += sum(len(st.src) for st in stages) * f.n_bands
+        if f.output is not None:
+            total += nodes * f.output.size * n_in // 2 ** (self.J * nd)
+        return int(total)
+
     def _bank(self, backend, like, bank: int):
         return backend.asarray(real_pairs(self.tree_filters.banks[bank]), like)
 
