@@ -65,8 +65,9 @@ def align_principal_axes(positions, charges) -> np.ndarray:
     r"""Centre molecules on their centre of charge and rotate them onto their principal axes.
 
     The charge-weighted second moment :math:`\sum_a Z_a (r_a-c)(r_a-c)^\top` is
-    diagonalised; the axis of largest spread becomes axis 0 and the rotation
-    is proper (determinant +1).  Padding atoms stay at the origin's image but
+    diagonalised; the axis of largest spread becomes axis 0, the axes' signs
+    make the charge-weighted third moments along axes 0 and 1 non-negative, and
+    the rotation is proper (determinant +1).  Padding atoms stay at the origin's image but
     keep charge 0.
 
     Parameters
@@ -84,6 +85,9 @@ def align_principal_axes(positions, charges) -> np.ndarray:
     moment = np.einsum("nai,naj->nij", z * centred, centred)
     _, vectors = np.linalg.eigh(moment)
     vectors = vectors[..., ::-1]  # largest spread first
+    # fix the eigenvectors' signs: positive charge-weighted skewness on axes 0 and 1
+    skew = np.einsum("na,nai->ni", z[..., 0], np.einsum("nai,nij->naj", centred, vectors) ** 3)
+    vectors = vectors * np.where(skew < 0, -1.0, 1.0)[:, None, :]
     vectors[..., 2] *= np.sign(np.linalg.det(vectors))[..., None]
     return np.einsum("nai,nij->naj", centred, vectors) * (z > 0)
 

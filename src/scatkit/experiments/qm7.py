@@ -64,7 +64,7 @@ def run(ctx) -> None:
     n_total = len(qm7.energies)
     order = np.random.default_rng(cfg["seed"]).permutation(n_total)
     cap = cfg.get("n_molecules") or int(os.environ.get("SCATKIT_QM7_MAX_MOLECULES", n_total))
-    subset = np.sort(order[:min(cap, n_total)])
+    subset = order[:min(cap, n_total)]  # computed in this order, so any prefix is a random subset
     cfg["n_molecules"] = len(subset)
     ctx.config.update(cfg)
     run_3d(ctx, cfg, qm7, subset)
@@ -122,10 +122,12 @@ def _record_cv(ctx, name, y, preds_by_fold, folds):
 
 
 def run_3d(ctx, cfg, qm7, subset) -> None:
-    pos, charges, y = qm7.positions[subset], qm7.charges[subset], qm7.energies[subset]
     grid = fit_grid(qm7.positions, qm7.charges, cfg["spacing"], cfg["margin"], cfg["align"])
     ctx.config["grid_3d"] = grid.shape
     X = invariants_3d(ctx, cfg, qm7.positions, qm7.charges, grid, subset.tolist())
+    rank = np.argsort(subset)
+    subset, X = subset[rank], X[rank]
+    pos, charges, y = qm7.positions[subset], qm7.charges[subset], qm7.energies[subset]
     folds = kfold(len(y), cfg["n_folds"], cfg["seed"])
     rows, preds_main = [], None
     variants = {
