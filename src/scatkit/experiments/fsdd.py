@@ -49,7 +49,7 @@ JTFS_LENGTH = 2**12
 SCAT_PARAMS = dict(J=8, Q=12)
 JTFS_PARAMS = dict(J=8, J_fr=2, Q=8)
 #: quick-run settings (a small problem with the same keys)
-QUICK = dict(speakers=2, takes=8, scat_length=2**11, jtfs_length=2**11,
+QUICK = dict(speakers=2, takes=7, scat_length=2**11, jtfs_length=2**11,
              scat=dict(J=6, Q=8), jtfs=dict(J=6, J_fr=2, Q=8))
 #: signals per batch when computing features
 BATCH = 16
@@ -159,8 +159,10 @@ def _confusion_figure(y, pred, title):
 
 
 def chirp_figure(N: int = 4096, sr: int = 8000, J: int = 8, J_fr: int = 2, Q: int = 8):
-    """Joint representation (format='joint', stride_fr=1) of an up- and a down-chirp:
-    the spin-up and spin-down paths of one temporal wavelet, summed over time."""
+    """Joint representation (format='joint', stride_fr=1) of an exponential up-chirp
+    and its time reversal: the spin-up and spin-down paths of the coarsest temporal
+    wavelet (which meets every first-order channel), summed over frequential scales,
+    on one colour scale per signal."""
     import matplotlib.pyplot as plt
 
     from ..transforms.jtfs import TimeFrequencyScattering
@@ -173,24 +175,26 @@ def chirp_figure(N: int = 4096, sr: int = 8000, J: int = 8, J_fr: int = 2, Q: in
     S = TimeFrequencyScattering(J, J_fr, Q, N, format="joint", stride_fr=1)
     Y = S(x)  # (2, paths, n_fr, time)
     meta = S.meta()
-    order2 = np.flatnonzero(meta["order"] == 2)
-    n2 = int(np.nanmin(meta["n"][order2, 1])) + 2
+    n2 = int(np.nanmax(meta["n"][meta["order"] == 2, 1]))
     fig, axes = plt.subplots(2, 2, figsize=(8, 5.5), sharex=True, sharey=True)
-    n_sig = min(S.N_fr, Y.shape[2])
-    for col, spin in enumerate((1, -1)):
-        rows = np.flatnonzero((meta["order"] == 2) & (meta["n"][:, 1] == n2)
-                              & (meta["spin"] == spin))
-        for r, name in enumerate(("up-chirp", "down-chirp")):
-            img = Y[r, rows, :n_sig].sum(axis=0)
-            axes[r, col].imshow(img, aspect="auto", origin="upper", cmap="magma")
-            axes[r, col].set_title(f"{name}, spin {'+1 (up)' if spin > 0 else '-1 (down)'}",
-                                   fontsize=9)
+    for r, name in enumerate(("up-chirp", "down-chirp")):
+        imgs = {}
+        for spin in (1, -1):
+            rows = np.flatnonzero((meta["order"] == 2) & (meta["n"][:, 1] == n2)
+                                  & (meta["spin"] == spin))
+            imgs[spin] = Y[r, rows, :S.N_fr].sum(axis=0)
+        vmax = max(float(im.max()) for im in imgs.values())
+        for col, spin in enumerate((1, -1)):
+            ax = axes[r, col]
+            ax.imshow(imgs[spin], aspect="auto", origin="upper", cmap="magma", vmin=0, vmax=vmax)
+            energy = float((imgs[spin] ** 2).sum())
+            ax.set_title(f"{name}, spin {'+1 (up)' if spin > 0 else '-1 (down)'}, "
+                         f"energy {energy:.2e}", fontsize=8)
     for ax in axes[1]:
         ax.set_xlabel("time frame")
     for ax in axes[:, 0]:
-        ax.set_ylabel("log-frequency channel (high → low)")
-    fig.suptitle(f"Joint time–frequency scattering, temporal wavelet n2={n2}, summed over "
-                 "frequential scales")
+        ax.set_ylabel("first-order channel (high → low freq.)", fontsize=8)
+    fig.suptitle(f"Joint time–frequency scattering of chirps (temporal wavelet n2={n2})")
     return fig
 
 

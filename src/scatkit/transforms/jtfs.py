@@ -51,15 +51,13 @@ meta data, see ``docs/jtfs.md``):
 from __future__ import annotations
 
 import math
-import numbers
-
 import numpy as np
 
 from ..filters.morlet1d import SIGMA0, filter_bank_1d, gauss_1d, morlet_1d_bank, \
     morlet_bank_params, periodize
-from .base import ScatteringBase, check_int, check_shape
-from .cascade import hermitian_full
-from .scattering1d import compute_padding
+from .base import ScatteringBase, check_int
+from .cascade import _runs, hermitian_full
+from .scattering1d import Scattering1D
 
 #: output formats
 FORMATS = ("time", "joint")
@@ -94,16 +92,6 @@ def _power_of_two(name: str, value, upper: int | None = None) -> int:
     if upper is not None and value > upper:
         raise ValueError(f"{name} must be at most {upper}, got {value}")
     return value
-
-
-def _runs(values) -> list[tuple[int, int, int]]:
-    """Maximal runs of equal consecutive values: ``(start, stop, value)``."""
-    out, start = [], 0
-    for i in range(1, len(values) + 1):
-        if i == len(values) or values[i] != values[start]:
-            out.append((start, i, int(values[start])))
-            start = i
-    return out
 
 
 class TimeFrequencyScattering(ScatteringBase):
@@ -141,10 +129,12 @@ class TimeFrequencyScattering(ScatteringBase):
 
     Notes
     -----
-    Energy: with the default ``F``, the averaged coefficients carry a fraction of
-    :math:`\|x\|^2` bounded above by the frame bounds of the filter banks
-    (Littlewood–Paley sums at most ~1 for the time banks and ~1 for the
-    frequential bank); ``tests/test_jtfs.py`` checks ``0 < ||Sx||^2 <= ||x||^2``.
+    Energy: without subsampling (``stride=1, stride_fr=1, format='joint'``),
+    :math:`\|Sx\|^2 \le (1 + A_1 A_{fr} (1 + A_2)) \|x_{pad}\|^2` with :math:`A_1, A_2,
+    A_{fr}` the largest Littlewood–Paley sums of the first-order, second-order and
+    frequential banks (:math:`\hat\phi_F` included) and :math:`x_{pad}` the padded
+    input, since the modulus and the averaging by an :math:`\ell^1`-normalised
+    low-pass never increase energy (``tests/test_jtfs.py::test_energy_bound``).
     """
 
     ndim = 1
@@ -158,40 +148,20 @@ class TimeFrequencyScattering(ScatteringBase):
         if format == "joint" and out_type == "list":
             raise ValueError("out_type='list' is only available with format='time'")
         self.format = format
-        self.J = check_int("J", J, minimum=1, maximum=32)
         self.J_fr = check_int("J_fr", J_fr, minimum=1, maximum=16)
-        self.shape = check_shape(shape, 1)
-        N = self.shape[0]
-        if isinstance(Q, numbers.Integral) and not isinstance(Q, bool):
-            Q = (int(Q), 1)
-        try:
-            Q = tuple(Q)
-        except TypeError:
-            raise TypeError(f"Q must be an int or a pair of ints, got {Q!r}") from None
-        if len(Q) != 2:
-            raise ValueError(f"Q must be an int or a pair (Q1, Q2), got {Q!r}")
-        self.Q = (check_int("Q1", Q[0], 1, 128), check_int("Q2", Q[1], 1, 128))
         self.Q_fr = check_int("Q_fr", Q_fr, 1, 32)
-        T = 2**self.J if T is None else T
-        if isinstance(T, bool) or not isinstance(T, numbers.Real) or not 1 <= T <= N:
-            raise ValueError(f"T must be a number of samples in [1, N={N}], got {T!r}")
-        self.T = T
-        self.log2_T = int(math.floor(math.log2(T)))
-        self.stride = _power_of_two("stride", 2**self.log2_T if stride is None else stride,
-                                    2**self.log2_T)
-        self.log2_stride = int(math.log2(self.stride))
+        # the time axis is exactly Scattering1D's: same checks of J, shape, Q, T and
+        # stride, same padding, filters and unpadding
+        time = Scattering1D(J, shape, Q=Q, T=T, stride=stride, max_order=1)
+        self.J, self.shape, self.Q, self.T = time.J, time.shape, time.Q, time.T
+        self.log2_T, self.stride, self.log2_stride = time.log2_T, time.stride, time.log2_stride
+        self.N_padded, self.pad_left, self.pad_right = time.N_padded, time.pad_left, time.pad_right
+        self.ind_start, self.ind_end = time.ind_start, time.ind_end
         self.F = _power_of_two("F", 2**self.J_fr if F is None else F)
         self.log2_F = int(math.log2(self.F))
         self.stride_fr = _power_of_two("stride_fr", self.F if stride_fr is None else stride_fr,
                                        self.F)
         self.log2_stride_fr = int(math.log2(self.stride_fr))
-        self.N_padded, self.pad_left, self.pad_right = compute_padding(N, T)
-        if self.pad_left >= N or self.pad_right >= N:
-            raise ValueError(f"signal of {N} samples is too short to reflect-pad to "
-                             f"{self.N_padded}; use a longer signal or a smaller T/J")
-        k = self.log2_stride
-        self.ind_start = -(-self.pad_left // 2**k)
-        self.ind_end = -(-(self.pad_left + N) // 2**k)
         self.p1 = morlet_bank_params(self.J, self.Q[0])
         self.p2 = morlet_bank_params(self.J, self.Q[1])
         self.p_fr = morlet_bank_params(self.J_fr, self.Q_fr)
