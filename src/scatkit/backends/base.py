@@ -59,6 +59,24 @@ class Backend:
     def take(self, x, idx: np.ndarray, axis: int):
         raise NotImplementedError
 
+    def index_array(self, idx: np.ndarray, like):
+        """``idx`` as this backend's integer index array on ``like``'s device
+        (accepted by :meth:`take`; convert once, index many times)."""
+        return np.asarray(idx, dtype=np.intp)
+
+    def zeros(self, shape: tuple[int, ...], like):
+        """Zeros of ``shape`` with ``like``'s dtype and device."""
+        raise NotImplementedError
+
+    def multiply_add(self, z, a, b, scratch=None):
+        """``z += a * b`` in place (``a * b`` broadcast to ``z``'s shape).
+
+        ``scratch`` is whatever the previous call returned (a reusable buffer
+        for backends that need one); returns the one to pass next time.
+        """
+        z += a * b
+        return scratch
+
     # -- Fourier -----------------------------------------------------------
     def fft(self, x, ndim: int):
         raise NotImplementedError

@@ -46,6 +46,19 @@ class NumpyBackend(Backend):
     def take(self, x, idx, axis):
         return np.take(x, idx, axis=axis)
 
+    def zeros(self, shape, like):
+        return np.zeros(shape, dtype=like.dtype)
+
+    def multiply_add(self, z, a, b, scratch=None):
+        # one reused buffer instead of a fresh temporary per product
+        size = z.size
+        if scratch is None or scratch.size < size or scratch.dtype != z.dtype:
+            scratch = np.empty(size, dtype=z.dtype)
+        tmp = scratch[:size].reshape(z.shape)
+        np.multiply(a, b, out=tmp)
+        z += tmp
+        return scratch
+
     def fft(self, x, ndim):
         return sfft.fftn(x, axes=tuple(range(-ndim, 0)), workers=self.workers)
 

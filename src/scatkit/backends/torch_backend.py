@@ -56,8 +56,21 @@ class TorchBackend(Backend):
         return torch.cat(list(xs), dim=axis)
 
     def take(self, x, idx, axis):
-        index = torch.as_tensor(np.asarray(idx), device=x.device, dtype=torch.long)
+        if isinstance(idx, torch.Tensor) and idx.device == x.device:
+            index = idx
+        else:
+            index = torch.as_tensor(np.asarray(idx), device=x.device, dtype=torch.long)
         return torch.index_select(x, axis % x.ndim, index)
+
+    def index_array(self, idx, like):
+        return torch.as_tensor(np.asarray(idx), device=like.device, dtype=torch.long)
+
+    def zeros(self, shape, like):
+        return torch.zeros(tuple(shape), dtype=like.dtype, device=like.device)
+
+    def multiply_add(self, z, a, b, scratch=None):
+        z.addcmul_(a, b)  # fused, differentiable in place
+        return scratch
 
     def fft(self, x, ndim):
         return torch.fft.fftn(x, dim=tuple(range(-ndim, 0)))

@@ -27,10 +27,16 @@ subsampling ``j`` applied to a parent at resolution ``k_p`` produces a child at
 
 from __future__ import annotations
 
+import itertools
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
+
+from ..backends import NumpyBackend
+
+_NUMPY = NumpyBackend(workers=1)
 
 
 @dataclass(frozen=True)
@@ -162,7 +168,7 @@ def hermitian_full(backend, half, shape: tuple[int, ...]):
 
 
 def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequence],
-                ndim: int):
+                ndim: int, *, ops: "CascadeOps | None" = None):
     """Compute the averaged coefficients of every path of ``plan``.
 
     Parameters
@@ -173,12 +179,15 @@ def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequ
     plan : Plan
     phi_half : sequence of arrays
         ``phi_half[k]``: the low-pass at resolution ``k``, on the half spectrum
-        (last axis ``n // 2 + 1``).
+        (last axis ``n // 2 + 1``); it must be even (real spectrum).
     psi : dict
         ``psi[m][k]``: the order-``m`` wavelets at resolution ``k``, full
         spectrum, one per row.
     ndim : int
         Number of spatial axes.
+    ops : CascadeOps, optional
+        The fold terms from :func:`prepare_cascade` (built from the filters and
+        cached when not given; pass your own to choose ``eps``).
 
     Returns
     -------
@@ -186,30 +195,258 @@ def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequ
         One per group, shape ``(B, n_paths_in_group, *out_spatial)``, in group
         order (``plan.order_index`` sorts their concatenation into output
         order); unpadding is left to the caller.
+
+    Notes
+    -----
+    Every spectrum is kept as the half spectrum of a real signal (one real FFT
+    per modulus).  A wavelet product is folded to the child's resolution from
+    the blocks of aliases where the wavelets are not negligible
+    (:func:`fold_terms`), so neither the full spectrum nor the full-resolution
+    product is formed; the low-pass is applied the same way.
     """
     spatial0 = tuple(U0.shape[-ndim:])
-    B = U0.shape[0]
+    if ops is None:
+        ops = _cached_ops(plan, phi_half, psi, spatial0)
+    ops = ops.to(backend, U0)
     last_child = {g.parent: i for i, g in enumerate(plan.groups) if g.parent >= 0}
-    full: dict[int, object] = {}
+    half: dict[int, object] = {}
     outputs = []
     for gid, g in enumerate(plan.groups):
         shape_k = tuple(s >> g.k for s in spatial0)
         if g.order == 0:
             u = U0[:, None]
         else:
-            parent = plan.groups[g.parent]
-            x = full[g.parent][:, g.parent_slice]
-            filt = psi[g.order][parent.k][g.filter_slice]
-            y = x[:, :, None] * filt  # (B, parents, filters, *spatial)
-            y = y.reshape((B, -1) + tuple(y.shape[3:]))
-            y = backend.subsample_fourier(y, 2 ** (g.k - parent.k), ndim)
-            u = backend.modulus(backend.ifft(y, ndim))
+            x = half[g.parent][:, g.parent_slice]
+            n_filters = g.filter_slice.stop - g.filter_slice.start
+            z = apply_terms(backend, x, ops.wave[gid], n_filters, shape_k)
+            u = backend.modulus(backend.ifft(z, ndim))
         u_half = backend.rfft(u, ndim)
-        s = u_half * phi_half[g.k]
-        s = backend.subsample_fourier_half(s, 2 ** (plan.k_out - g.k), shape_k)
-        outputs.append(backend.irfft(s, tuple(n >> (plan.k_out - g.k) for n in shape_k)))
+        out_shape = tuple(n >> (plan.k_out - g.k) for n in shape_k)
+        s = apply_terms(backend, u_half, ops.low[g.k], 1,
+                        out_shape[:-1] + (out_shape[-1] // 2 + 1,))
+        outputs.append(backend.irfft(s, out_shape))
         if g.has_children:
-            full[gid] = hermitian_full(backend, u_half, shape_k)
+            half[gid] = u_half
         if g.order > 0 and last_child[g.parent] == gid:
-            del full[g.parent]  # every child of the parent is done: free its spectrum
+            del half[g.parent]  # every child of the parent is done: free its spectrum
     return outputs
+
+
+# -- folding by blocks of aliases ------------------------------------------------
+#
+# Subsampling a spectrum by ``f`` on an axis of ``n = f m`` bins is the mean of
+# its ``f`` aliases, ``Z[q] = (1/f) sum_p X[q + p m]``.  A product ``X psi``
+# with a band-limited filter ``psi`` only has a few aliases (and, inside them,
+# only a few bins) where ``psi`` is not negligible: the fold is computed from
+# those *terms* alone, each a rectangular block read from the *half* spectrum
+# of the real signal (``X[i] = conj(X[-i])`` for the bins past ``n // 2``).
+
+#: Relative filter amplitude (to each filter's peak) below which a Fourier bin is
+#: skipped in the exact mode.  The neglected part changes a coefficient by at
+#: most this fraction of the signal's norm: far below float32 round-off (6e-8)
+#: and the parity tolerances (1e-5 float64, 1e-4 float32).
+EXACT_EPS = 1e-12
+#: The same threshold in the fast mode (``fast=True`` of the transforms): bins
+#: where every filter is below 1e-4 of its peak are skipped, which drops most
+#: periodization aliases (see docs/BENCHMARKS.md for the measured difference).
+FAST_EPS = 1e-4
+
+
+@dataclass(frozen=True)
+class FoldTerm:
+    """One block of a product-then-fold, read from a half spectrum.
+
+    ``out[..., *out_region] += src[..., *src_index] * filt`` with ``src`` the
+    half spectrum (conjugated first when ``conj``); ``src_index`` holds one
+    slice (direct bins) or index array (mirrored bins) per spatial axis.
+    """
+
+    out_region: tuple[slice, ...]
+    src_index: tuple
+    conj: bool
+    #: filter values on the block (``(F, *block)``), already divided by the
+    #: number of aliases (the fold is a mean)
+    filt: object
+
+    def covers(self, out_shape: tuple[int, ...]) -> bool:
+        return all(s.start == 0 and s.stop == n for s, n in zip(self.out_region, out_shape))
+
+
+def _axis_segments(n: int, m: int, out_len: int, last: bool):
+    """Per-axis pieces of the fold of ``n`` bins onto ``m`` (output bins ``0..out_len-1``).
+
+    Yields ``(out_start, full_indices, mirrored)``; on the last (halved) axis an
+    alias is split where it crosses ``n // 2``.
+    """
+    segs = []
+    for p in range(n // m):
+        full = p * m + np.arange(out_len)
+        if not last:
+            segs.append((0, full, False))
+            continue
+        direct = full <= n // 2
+        if direct.any():
+            segs.append((0, full[direct], False))
+        if not direct.all():
+            first = int(np.argmin(direct))
+            segs.append((first, full[~direct], True))
+    return segs
+
+
+def fold_terms(filt_full: np.ndarray, m_shape: tuple[int, ...], half_out: bool,
+               eps: float = EXACT_EPS) -> list[FoldTerm]:
+    """Terms of ``fold(X * filt)`` onto ``m_shape`` bins, reading ``X`` from its half spectrum.
+
+    Parameters
+    ----------
+    filt_full : ndarray, shape (F, *n_shape)
+        Real filters on the full spectrum.
+    m_shape : tuple of int
+        Folded sizes (each dividing the matching ``n``).
+    half_out : bool
+        Produce only the half spectrum of the fold (last axis ``m // 2 + 1``
+        bins; the fold of a real signal's spectrum) instead of all ``m`` bins.
+    eps : float
+        Bins where every filter is at most ``eps`` times its peak amplitude are
+        skipped; an alias block with no other bin is dropped.
+
+    Returns
+    -------
+    list of FoldTerm
+        NumPy terms (``filt`` float64); see :meth:`CascadeOps.to` for a backend.
+    """
+    filt_full = np.asarray(filt_full)
+    n_shape = filt_full.shape[1:]
+    ndim = len(n_shape)
+    amp = np.abs(filt_full).reshape(len(filt_full), -1)
+    peak = amp.max(axis=1, keepdims=True)
+    peak[peak == 0] = 1.0
+    envelope = (amp / peak).max(axis=0).reshape(n_shape) > eps
+    scale = 1.0 / np.prod([n // m for n, m in zip(n_shape, m_shape)])
+    per_axis = []
+    for a, (n, m) in enumerate(zip(n_shape, m_shape)):
+        out_len = m // 2 + 1 if (half_out and a == ndim - 1) else m
+        per_axis.append(_axis_segments(n, m, out_len, last=a == ndim - 1))
+    terms = []
+    for combo in itertools.product(*per_axis):
+        mirrored = combo[-1][2]
+        idx = [c[1] for c in combo]
+        block = envelope[np.ix_(*idx)]
+        if not block.any():
+            continue
+        crop = []
+        for a in range(ndim):
+            other = tuple(b for b in range(ndim) if b != a)
+            marg = block.any(axis=other) if other else block
+            nz = np.flatnonzero(marg)
+            crop.append((int(nz[0]), int(nz[-1]) + 1))
+        idx = [i[lo:hi] for i, (lo, hi) in zip(idx, crop)]
+        out_region = tuple(slice(c[0] + lo, c[0] + hi) for c, (lo, hi) in zip(combo, crop))
+        filt = filt_full[np.ix_(np.arange(len(filt_full)), *idx)] * scale
+        if mirrored:
+            src = tuple((n - i) % n for i, n in zip(idx, n_shape))
+        else:
+            src = tuple(slice(int(i[0]), int(i[-1]) + 1) for i in idx)
+        terms.append(FoldTerm(out_region, src, mirrored, filt))
+    # the largest block first: when it covers the output it initialises it
+    terms.sort(key=lambda t: -int(np.prod([r.stop - r.start for r in t.out_region])))
+    return terms
+
+
+def even_full(phi_half: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Full spectrum of an even real filter given on its half spectrum."""
+    return np.asarray(hermitian_full(_NUMPY, np.asarray(phi_half), tuple(shape)).real)
+
+
+def apply_terms(backend, xh, terms: Sequence[FoldTerm], n_filters: int,
+                out_shape: tuple[int, ...]):
+    """``fold(X * filt)`` for every channel of ``xh`` and every filter.
+
+    ``xh`` has shape ``(B, P, *half)``; the result ``(B, P * n_filters, *out_shape)``.
+    """
+    B, P = xh.shape[0], xh.shape[1]
+    lead = (slice(None),) * 2
+    z = scratch = None
+    for i, t in enumerate(terms):
+        src = xh
+        if t.conj:
+            for a, ix in enumerate(t.src_index):
+                src = backend.take(src, ix, 2 + a)
+            src = backend.conj(src)
+        else:
+            src = src[lead + t.src_index]
+        if i == 0 and t.covers(out_shape):
+            z = src[:, :, None] * t.filt
+            continue
+        if z is None:
+            z = backend.zeros((B, P, n_filters) + tuple(out_shape), like=xh)
+        region = z[lead + (slice(None),) + t.out_region]
+        scratch = backend.multiply_add(region, src[:, :, None], t.filt, scratch)
+    if z is None:  # no term at all: every filter vanishes here
+        z = backend.zeros((B, P, n_filters) + tuple(out_shape), like=xh)
+    return z.reshape((B, P * n_filters) + tuple(out_shape))
+
+
+@dataclass
+class CascadeOps:
+    """Precomputed fold terms of a plan: ``wave[gid]`` and ``low[k]`` (NumPy),
+    converted per backend, device and dtype by :meth:`to` (and cached)."""
+
+    wave: dict
+    low: dict
+    _converted: dict = field(default_factory=dict, repr=False)
+
+    def to(self, backend, like) -> "CascadeOps":
+        key = (backend.name, str(getattr(like, "device", "cpu")), str(like.dtype))
+        if key not in self._converted:
+            def conv(terms):
+                return [FoldTerm(t.out_region,
+                                 tuple(ix if isinstance(ix, slice) else backend.index_array(ix, like)
+                                       for ix in t.src_index),
+                                 t.conj, backend.asarray(t.filt, like)) for t in terms]
+
+            self._converted[key] = CascadeOps({g: conv(v) for g, v in self.wave.items()},
+                                              {k: conv(v) for k, v in self.low.items()})
+        return self._converted[key]
+
+
+def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int, ...],
+                    eps: float = EXACT_EPS) -> CascadeOps:
+    """Fold terms of every group of ``plan`` for padded inputs of ``shape``.
+
+    ``phi_half`` and ``psi`` are the (NumPy or backend) filters of
+    :func:`run_cascade`; ``eps`` the negligible relative amplitude.
+    """
+    shape = tuple(shape)
+    ndim = len(shape)
+    to_np = (lambda a: a) if isinstance(next(iter(psi.values()))[0], np.ndarray) else (
+        lambda a: np.asarray(a.detach().cpu().numpy() if hasattr(a, "detach") else a))
+    wave, low = {}, {}
+    for gid, g in enumerate(plan.groups):
+        shape_k = tuple(s >> g.k for s in shape)
+        if g.k not in low:
+            phi = even_full(to_np(phi_half[g.k]), shape_k)[None]
+            out = tuple(n >> (plan.k_out - g.k) for n in shape_k)
+            low[g.k] = fold_terms(phi, out, half_out=True, eps=eps)
+        if g.order > 0:
+            parent = plan.groups[g.parent]
+            filt = to_np(psi[g.order][parent.k])[g.filter_slice]
+            wave[gid] = fold_terms(filt, shape_k, half_out=False, eps=eps)
+    return CascadeOps(wave, low)
+
+
+#: ops of recent ``run_cascade`` calls that passed none (kept with their filters)
+_OPS_CACHE: "OrderedDict[tuple, tuple]" = OrderedDict()
+_OPS_CACHE_SIZE = 8
+
+
+def _cached_ops(plan, phi_half, psi, shape) -> CascadeOps:
+    key = (id(plan), id(phi_half), tuple((m, id(v)) for m, v in psi.items()), shape)
+    hit = _OPS_CACHE.get(key)
+    if hit is None:
+        hit = (prepare_cascade(plan, phi_half, psi, shape), (plan, phi_half, psi))
+        _OPS_CACHE[key] = hit
+        while len(_OPS_CACHE) > _OPS_CACHE_SIZE:
+            _OPS_CACHE.popitem(last=False)
+    _OPS_CACHE.move_to_end(key)
+    return hit[0]
