@@ -51,6 +51,7 @@ meta data, see ``docs/jtfs.md``):
 from __future__ import annotations
 
 import math
+
 import numpy as np
 
 from ..filters.morlet1d import SIGMA0, filter_bank_1d, gauss_1d, morlet_1d_bank, \
@@ -166,8 +167,10 @@ class TimeFrequencyScattering(ScatteringBase):
         self.p2 = morlet_bank_params(self.J, self.Q[1])
         self.p_fr = morlet_bank_params(self.J_fr, self.Q_fr)
         self.N_fr = len(self.p1.xi)
-        self.N_fr_padded = max(frequential_padding(self.J, self.Q[0], self.J_fr, self.F),
-                               2**self.J_fr * -(-self.N_fr // 2**self.J_fr))
+        # a multiple of every frequential subsampling factor, holding every channel
+        step = 2 ** max(self.J_fr, self.log2_stride_fr)
+        self.N_fr_padded = step * -(-max(frequential_padding(self.J, self.Q[0], self.J_fr, self.F),
+                                         self.N_fr) // step)
         # second-order wavelets and the first-order channels each one meets (j1 < j2)
         self.order2 = [(n2, int(np.sum(self.p1.j < j2))) for n2, j2 in enumerate(self.p2.j)
                        if np.sum(self.p1.j < j2) > 0]
