@@ -1,0 +1,92 @@
+"""Texture synthesis from scattering moments and the Gaussian baseline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import requires_torch
+
+from scatkit.stats import ScatteringMoments, periodogram, shot_noise
+
+pytestmark = requires_torch
+
+#: the loss (mean squared relative error of the moments) a small synthesis must reach
+LOSS_THRESHOLD = 1e-2
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Small FFTs are much slower multi-threaded on a loaded 2-core machine."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def _target(n=32, seed=0):
+    return shot_noise((1, n, n), 0.02, 1.0, seed=seed)[0].astype(np.float32)
+
+
+def test_synthesis_brings_the_loss_down_and_keeps_kind_shape_dtype():
+    import scatkit
+
+    x = _target()
+    y, info = scatkit.synthesize(x, n_iter=40, seed=3, progress=False, return_info=True)
+    assert isinstance(y, np.ndarray) and y.shape == x.shape and y.dtype == np.float32
+    assert info["loss"][0] > 10 * LOSS_THRESHOLD  # white noise is far from a shot noise
+    assert info["final_loss"] < LOSS_THRESHOLD
+    # the statistics it matched are close: first-order moments within 10% (median)
+    M = ScatteringMoments(x.shape, J=info["J"])
+    s1 = M.meta()["kind"] == "s1"
+    assert np.median(np.abs(M(y)[s1] / M(x)[s1] - 1)) < 0.1
+
+
+def test_synthesis_is_reproducible_with_a_seed_and_varies_without():
+    import scatkit
+
+    x = _target(16)
+    a = scatkit.synthesize(x, n_iter=10, seed=1, progress=False)
+    b = scatkit.synthesize(x, n_iter=10, seed=1, progress=False)
+    c = scatkit.synthesize(x, n_iter=10, seed=2, progress=False)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_synthesis_of_a_signal_and_of_a_tensor():
+    import torch
+
+    import scatkit
+    from scatkit.stats import rain_texture
+
+    x = rain_texture(1024, rate=200.0, seed=0)
+    y, info = scatkit.synthesize(x, n_iter=30, progress=False, return_info=True)
+    assert y.shape == x.shape and y.dtype == np.float64
+    assert info["final_loss"] < info["loss"][0] / 10
+    t = torch.from_numpy(_target(16))
+    yt = scatkit.synthesize(t, n_iter=2, progress=False, dtype="float64")
+    assert isinstance(yt, torch.Tensor) and yt.dtype == torch.float32 and yt.shape == t.shape
+
+
+def test_synthesis_rejects_bad_targets():
+    import scatkit
+
+    with pytest.raises(ValueError, match="1D signal"):
+        scatkit.synthesize(np.zeros((2, 16, 16)), progress=False)
+    with pytest.raises(ValueError, match="divisible"):
+        scatkit.synthesize(np.zeros((36, 36)), J=3, progress=False)
+    with pytest.raises(TypeError, match="real"):
+        scatkit.synthesize(np.zeros((16, 16), complex), progress=False)
+    with pytest.raises(ValueError, match="dtype"):
+        scatkit.synthesize(np.zeros((16, 16)), dtype="float16", progress=False)
+
+
+def test_gaussian_baseline_keeps_the_spectrum():
+    from scatkit.synthesis import gaussian_baseline
+
+    x = _target().astype(np.float64)
+    y = gaussian_baseline(x, seed=4)
+    np.testing.assert_allclose(periodogram(y), periodogram(x), atol=1e-10 * periodogram(x).max())
+    with pytest.raises(ValueError):
+        gaussian_baseline(np.zeros((2, 2, 2)))
