@@ -37,7 +37,7 @@ def test_squared_distances():
 
 
 def test_convnet_epochs_recipe():
-    assert mnist.convnet_epochs(300) == 60
+    assert mnist.convnet_epochs(300) == 50
     assert mnist.convnet_epochs(5000) == mnist.CONVNET_MIN_EPOCHS
 
 

@@ -69,7 +69,7 @@ ALL_TRANSLATION_J = sorted(set().union(*TRANSLATION_J.values()))
 ENERGY_J = {"mnist": (2, 3, 4), "kth_tips": (2, 4, 6)}
 QUICK_ENERGY_J = {"mnist": (2,), "kth_tips": (2,)}
 ENERGY_ORDER = 3
-N_ENERGY, QUICK_N_ENERGY = 10, 2
+N_ENERGY, QUICK_N_ENERGY = 5, 2
 #: KTH-TIPS images are loaded at this side, then cropped
 KTH_LOAD_SIDE = 200
 
@@ -111,18 +111,23 @@ def centre_crop(images, side, offset=(0, 0)):
 
 
 # -- representations --------------------------------------------------------------------
-def representation(name, shape, J):
-    """A function mapping images (B, M, N) to vectors (B, D)."""
-    if name == "pixels":
-        return lambda x: x.reshape(len(x), -1)
-    if name == "fourier":
-        return lambda x: np.abs(np.fft.fft2(x, norm="ortho")).reshape(len(x), -1)
-    if name in ("scat1", "scat2"):
-        from .. import Scattering2D
+def representations(shape, J):
+    """A function mapping images (B, M, N) to ``{name: vectors (B, D)}`` for every
+    name of REPRESENTATIONS (the scattering is computed once; ``scat1`` keeps its
+    channels of order <= 1)."""
+    from .. import Scattering2D
 
-        S = Scattering2D(J, shape, L=L, max_order=int(name[-1]), batch_size=64)
-        return lambda x: S(np.ascontiguousarray(x)).reshape(len(x), -1)
-    raise ValueError(f"unknown representation {name!r}; choose from {REPRESENTATIONS}")
+    S = Scattering2D(J, shape, L=L, max_order=2, batch_size=64)
+    first = S.meta()["order"] <= 1
+
+    def phi(x):
+        Sx = S(np.ascontiguousarray(x))
+        return {"pixels": x.reshape(len(x), -1),
+                "fourier": np.abs(np.fft.fft2(x, norm="ortho")).reshape(len(x), -1),
+                "scat1": Sx[:, first].reshape(len(x), -1),
+                "scat2": Sx.reshape(len(x), -1)}
+
+    return phi
 
 
 def relative_change(phi, phi_ref):
@@ -174,17 +179,18 @@ def stability_curves(images, J, mode, levels, n_fields, rng, ctx, data_name):
     shape = images.shape[-2:]
     means = images.mean(axis=(-2, -1), keepdims=True)
     centred = images - means
-    phis = {r: representation(r, shape, J) for r in REPRESENTATIONS}
-    refs = {r: f(centred) for r, f in phis.items()}
+    phi = representations(shape, J)
+    refs = phi(centred)
     curves = {}
     for kind in ("random", "dilation", "rotation"):
         fields = deformation_fields(kind, shape, levels, n_fields, rng)
         for g in ctx.tqdm(levels, desc=f"{data_name} {kind}"):
             deformed = np.concatenate([deform.apply_displacement(images, tau, mode=mode) - means
                                        for tau in fields[g]])
-            for r, f in phis.items():
+            out = phi(deformed)
+            for r in REPRESENTATIONS:
                 ref = np.tile(refs[r], (len(fields[g]), 1))
-                curves.setdefault((kind, r), []).append(relative_change(f(deformed), ref).mean())
+                curves.setdefault((kind, r), []).append(relative_change(out[r], ref).mean())
     return curves
 
 
