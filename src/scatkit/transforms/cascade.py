@@ -272,14 +272,16 @@ class FoldTerm:
         return all(s.start == 0 and s.stop == n for s, n in zip(self.out_region, out_shape))
 
 
-def _axis_segments(n: int, m: int, out_len: int, last: bool):
+def _axis_segments(n: int, m: int, out_len: int, last: bool, significant: np.ndarray):
     """Per-axis pieces of the fold of ``n`` bins onto ``m`` (output bins ``0..out_len-1``).
 
-    Yields ``(out_start, full_indices, mirrored)``; on the last (halved) axis an
-    alias is split where it crosses ``n // 2``.
+    Returns ``(out_start, full_indices, mirrored)`` for every alias that holds a
+    ``significant`` bin; on the last (halved) axis an alias is split where it
+    crosses ``n // 2``.
     """
+    aliases = significant.reshape(n // m, m)[:, :out_len].any(axis=1)
     segs = []
-    for p in range(n // m):
+    for p in np.flatnonzero(aliases):
         full = p * m + np.arange(out_len)
         if not last:
             segs.append((0, full, False))
@@ -288,8 +290,7 @@ def _axis_segments(n: int, m: int, out_len: int, last: bool):
         if direct.any():
             segs.append((0, full[direct], False))
         if not direct.all():
-            first = int(np.argmin(direct))
-            segs.append((first, full[~direct], True))
+            segs.append((int(np.argmin(direct)), full[~direct], True))
     return segs
 
 
@@ -326,7 +327,8 @@ def fold_terms(filt_full: np.ndarray, m_shape: tuple[int, ...], half_out: bool,
     per_axis = []
     for a, (n, m) in enumerate(zip(n_shape, m_shape)):
         out_len = m // 2 + 1 if (half_out and a == ndim - 1) else m
-        per_axis.append(_axis_segments(n, m, out_len, last=a == ndim - 1))
+        marginal = envelope.any(axis=tuple(b for b in range(ndim) if b != a))
+        per_axis.append(_axis_segments(n, m, out_len, a == ndim - 1, marginal))
     terms = []
     for combo in itertools.product(*per_axis):
         mirrored = combo[-1][2]

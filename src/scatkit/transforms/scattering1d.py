@@ -21,7 +21,7 @@ import numpy as np
 
 from ..filters.morlet1d import CRITERION_AMPLITUDE, SIGMA0, filter_bank_1d, gauss_1d, temporal_support
 from .base import ScatteringBase, check_int, check_shape
-from .cascade import build_plan, run_cascade
+from .cascade import EXACT_EPS, FAST_EPS, build_plan, prepare_cascade, run_cascade
 
 #: largest order of the cascade
 MAX_ORDER = 3
@@ -76,6 +76,11 @@ class Scattering1D(ScatteringBase):
         Process at most this many signals at a time (bounds memory).
     check_finite : bool, default True
         Reject inputs that contain NaN or infinity.
+    fast : bool, default False
+        Trade exactness for speed: Fourier bins where every filter is below
+        ``cascade.FAST_EPS`` of its peak are skipped (most periodization
+        aliases) instead of ``cascade.EXACT_EPS``; docs/BENCHMARKS.md gives the
+        measured difference to the exact coefficients.
 
     Notes
     -----
@@ -88,8 +93,10 @@ class Scattering1D(ScatteringBase):
     channel_axis = -2
 
     def __init__(self, J, shape, Q=1, T=None, stride=None, max_order=2, out_type="array", *,
-                 batch_size=None, check_finite=True):
+                 batch_size=None, check_finite=True, fast=False):
         super().__init__(out_type=out_type, batch_size=batch_size, check_finite=check_finite)
+        self.fast = bool(fast)
+        self._ops = None
         self.J = check_int("J", J, minimum=1, maximum=32)
         self.shape = check_shape(shape, 1)
         N = self.shape[0]
@@ -150,6 +157,14 @@ class Scattering1D(ScatteringBase):
         return {"phi_half": half,
                 "psi": {m: bank.psi[min(m, 2)] for m in range(1, self.max_order + 1)}}
 
+    def cascade_ops(self):
+        """The fold terms of the cascade (built once, from the float64 filters)."""
+        if self._ops is None:
+            f = self._numpy_filters()
+            self._ops = prepare_cascade(self.plan, f["phi_half"], f["psi"], (self.N_padded,),
+                                        eps=FAST_EPS if self.fast else EXACT_EPS)
+        return self._ops
+
     @property
     def output_channels(self) -> int:
         return self.plan.n_paths
@@ -159,7 +174,8 @@ class Scattering1D(ScatteringBase):
 
     def _compute(self, backend, x, filters):
         U0 = backend.pad(x, ((self.pad_left, self.pad_right),), mode="reflect")
-        outs = run_cascade(backend, U0, self.plan, filters["phi_half"], filters["psi"], ndim=1)
+        outs = run_cascade(backend, U0, self.plan, filters["phi_half"], filters["psi"], ndim=1,
+                           ops=self.cascade_ops())
         out = backend.concatenate(outs, axis=1)
         out = backend.take(out, self.plan.order_index, 1)
         return out[..., self.ind_start:self.ind_end]

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..filters.morlet2d import filter_bank_2d
 from .base import ScatteringBase, check_int, check_shape
-from .cascade import build_plan, run_cascade
+from .cascade import EXACT_EPS, FAST_EPS, build_plan, prepare_cascade, run_cascade
 
 #: largest order of the cascade
 MAX_ORDER = 3
@@ -48,6 +48,11 @@ class Scattering2D(ScatteringBase):
         identical).
     check_finite : bool, default True
         Reject inputs that contain NaN or infinity.
+    fast : bool, default False
+        Trade exactness for speed: Fourier bins where every filter is below
+        ``cascade.FAST_EPS`` of its peak are skipped (most periodization
+        aliases) instead of ``cascade.EXACT_EPS``; docs/BENCHMARKS.md gives the
+        measured difference to the exact coefficients.
 
     Notes
     -----
@@ -62,8 +67,10 @@ class Scattering2D(ScatteringBase):
     channel_axis = -3
 
     def __init__(self, J, shape, L=8, max_order=2, out_type="array", *, batch_size=None,
-                 check_finite=True):
+                 check_finite=True, fast=False):
         super().__init__(out_type=out_type, batch_size=batch_size, check_finite=check_finite)
+        self.fast = bool(fast)
+        self._ops = None
         self.J = check_int("J", J, minimum=1)
         self.shape = check_shape(shape, 2)
         self.L = check_int("L", L, minimum=1)
@@ -93,6 +100,14 @@ class Scattering2D(ScatteringBase):
         half = [p[..., : p.shape[-1] // 2 + 1] for p in bank.phi]
         return {"phi_half": half, "psi": {m: bank.psi for m in range(1, self.max_order + 1)}}
 
+    def cascade_ops(self):
+        """The fold terms of the cascade (built once, from the float64 filters)."""
+        if self._ops is None:
+            f = self._numpy_filters()
+            self._ops = prepare_cascade(self.plan, f["phi_half"], f["psi"], tuple(self.padded_shape),
+                                        eps=FAST_EPS if self.fast else EXACT_EPS)
+        return self._ops
+
     @property
     def output_channels(self) -> int:
         return self.plan.n_paths
@@ -102,7 +117,8 @@ class Scattering2D(ScatteringBase):
 
     def _compute(self, backend, x, filters):
         U0 = backend.pad(x, self.pads, mode="reflect")
-        outs = run_cascade(backend, U0, self.plan, filters["phi_half"], filters["psi"], ndim=2)
+        outs = run_cascade(backend, U0, self.plan, filters["phi_half"], filters["psi"], ndim=2,
+                           ops=self.cascade_ops())
         out = backend.concatenate(outs, axis=1)
         out = backend.take(out, self.plan.order_index, 1)
         return out[..., 1:-1, 1:-1]

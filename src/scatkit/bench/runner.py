@@ -1,0 +1,322 @@
+"""Side-by-side timing of scatkit and Kymatio 0.3.0 (issue 3).
+
+Every workload is timed on one random float32 input, the implementations
+*alternately* (one call each per repeat, the order reversed on every other
+repeat) so that a load change on a shared machine hits them alike; a figure is
+the median over repeats of one call's wall-clock time, filters already built.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .workloads import Workload
+
+#: relative agreement required with Kymatio (parity tolerance for float32 inputs)
+AGREEMENT_TOL = 1e-4
+#: seed of the benchmark inputs
+SEED = 0
+MEMPROBE = Path(__file__).with_name("_memprobe.py")
+
+
+def set_num_threads(n: int) -> None:
+    """Use ``n`` threads in SciPy's FFTs (our NumPy backend) and in PyTorch."""
+    from ..backends import _NUMPY
+
+    _NUMPY.workers = int(n)
+    try:
+        import torch
+
+        torch.set_num_threads(int(n))
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def default_threads() -> int:
+    env = os.environ.get("SCATKIT_NUM_THREADS")
+    return int(env) if env else (os.cpu_count() or 1)
+
+
+@dataclass
+class Result:
+    """Timings (seconds, every repeat), FFT floors, memory and agreement of a workload."""
+
+    workload: Workload
+    times: dict[str, list[float]] = field(default_factory=dict)
+    floor: dict[str, list[float]] = field(default_factory=dict)
+    memory: dict[str, int] = field(default_factory=dict)
+    agreement: str = "n/a"
+    notes: list[str] = field(default_factory=list)
+
+    def median(self, key: str, table: str = "times"):
+        vals = getattr(self, table).get(key)
+        return statistics.median(vals) if vals else None
+
+    def to_dict(self) -> dict:
+        return {"workload": self.workload.name, "description": self.workload.describe(),
+                "times": self.times, "floor": self.floor, "memory_bytes": self.memory,
+                "agreement": self.agreement, "notes": self.notes,
+                "medians": {k: self.median(k) for k in self.times},
+                "floor_medians": {k: self.median(k, "floor") for k in self.floor}}
+
+
+# -- our side ---------------------------------------------------------------------
+def _our_class(kind: str):
+    import scatkit
+
+    return {"1d": scatkit.Scattering1D, "2d": scatkit.Scattering2D, "ctor": scatkit.Scattering1D,
+            "3d": getattr(scatkit, "HarmonicScattering3D", None)}[kind]
+
+
+def _build_ours(w: Workload, fast: bool = False):
+    cls = _our_class(w.kind)
+    shape = w.shape if len(w.shape) > 1 else w.shape[0]
+    kw = dict(w.params)
+    if fast:
+        kw["fast"] = True
+    S = cls(shape=shape, **kw)
+    if hasattr(S, "cascade_ops"):
+        S.cascade_ops()
+    elif hasattr(S, "_numpy_filters"):
+        S._numpy_filters()
+    return S
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def fft_plan(S, batch: int) -> list[tuple[str, tuple[int, ...], str]]:
+    """The FFTs our cascade performs on a batch: ``(kind, shape, dtype)`` with kind
+    ``rfft`` (real input), ``ifft`` (complex) or ``irfft`` (half spectrum in; the
+    shape is the real output's)."""
+    from ..transforms.cascade import Plan
+
+    plan: Plan = S.plan
+    pad = tuple(S.padded_shape) if hasattr(S, "padded_shape") else (S.N_padded,)
+    ops = []
+    for g in plan.groups:
+        shape_k = tuple(n >> g.k for n in pad)
+        lead = (batch, len(g.paths))
+        if g.order > 0:
+            ops.append(("ifft", lead + shape_k, "complex64"))
+        ops.append(("rfft", lead + shape_k, "float32"))
+        ops.append(("irfft", lead + tuple(n >> (plan.k_out - g.k) for n in shape_k), "complex64"))
+    return ops
+
+
+def time_fft_floor(ops, library: str) -> float:
+    """Seconds of the FFTs of :func:`fft_plan` alone, with the library our backend
+    uses (``numpy``: SciPy's pocketfft with the backend's workers; ``torch``)."""
+    from ..backends import _NUMPY
+
+    rng = np.random.default_rng(SEED)
+    total = 0.0
+    for kind, shape, dtype in ops:
+        ndim = len(shape) - 2
+        axes = tuple(range(-ndim, 0))
+        if kind == "irfft":
+            half = shape[:-1] + (shape[-1] // 2 + 1,)
+            x = (rng.standard_normal(half) + 1j * rng.standard_normal(half)).astype(np.complex64)
+        elif kind == "ifft":
+            x = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex64)
+        else:
+            x = rng.standard_normal(shape).astype(np.float32)
+        if library == "torch":
+            import torch
+
+            xt = torch.from_numpy(x)
+            fn = {"rfft": lambda: torch.fft.rfftn(xt, dim=axes),
+                  "ifft": lambda: torch.fft.ifftn(xt, dim=axes),
+                  "irfft": lambda: torch.fft.irfftn(xt, s=shape[2:], dim=axes)}[kind]
+        else:
+            import scipy.fft as sfft
+
+            wk = _NUMPY.workers
+            fn = {"rfft": lambda: sfft.rfftn(x, axes=axes, workers=wk),
+                  "ifft": lambda: sfft.ifftn(x, axes=axes, workers=wk),
+                  "irfft": lambda: sfft.irfftn(x, s=shape[2:], axes=axes, workers=wk)}[kind]
+        total += _timed(fn)
+        del x
+    return total
+
+
+# -- agreement ---------------------------------------------------------------------
+def compare(ours: np.ndarray, ref: np.ndarray, kind: str) -> tuple[float, str]:
+    """Relative difference ``max|ours - ref| / max|ref|``.
+
+    1D: Kymatio 0.3.0 folds a filter's lower-resolution copies by *averaging*
+    the periodized aliases where scatkit (like Kymatio's development line)
+    sums them, so a channel differs by a power of two; each channel of ``ref``
+    is rescaled by the power of two nearest to the ratio of the norms first,
+    and the note lists the factors found.
+    """
+    if ours.shape != ref.shape:
+        return float("inf"), f"shapes differ: {ours.shape} vs {ref.shape}"
+    note = ""
+    if kind == "1d":
+        axes = (0,) + tuple(range(2, ref.ndim))
+        num = np.sqrt((ours.astype(np.float64) ** 2).sum(axis=axes))
+        den = np.sqrt((ref.astype(np.float64) ** 2).sum(axis=axes))
+        ratio = np.where(den > 0, num / np.where(den > 0, den, 1), 1.0)
+        k = np.round(np.log2(ratio))
+        off = float(np.abs(np.log2(ratio) - k).max())
+        ref = ref * (2.0 ** k).reshape((1, -1) + (1,) * (ref.ndim - 2))
+        note = (f"per-channel factors 2^{int(k.min())}..2^{int(k.max())} "
+                f"(max |log2 ratio - nearest int| {off:.1e})")
+    err = float(np.abs(ours - ref).max() / np.abs(ref).max())
+    return err, note
+
+
+# -- memory ------------------------------------------------------------------------
+def peak_memory(python: str, impl: str, frontend: str, w: Workload, xpath: str,
+                fast: bool = False) -> int | None:
+    """Peak RSS growth (bytes) of building and applying a transform once, in a
+    fresh process (:mod:`scatkit.bench._memprobe`)."""
+    cmd = [python, str(MEMPROBE), impl, frontend, w.kind, json.dumps(list(w.shape)),
+           json.dumps(w.params), xpath] + (["fast"] if fast else [])
+    res = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ,
+                                                                     "SCATKIT_NUM_THREADS": "1"})
+    if res.returncode != 0:
+        return None
+    return int(res.stdout.strip().splitlines()[-1])
+
+
+# -- one workload ------------------------------------------------------------------
+def run_workload(w: Workload, peer=None, repeats: int = 5, memory: bool = True,
+                 peer_python: str | None = None, log=print) -> Result:
+    """Time one workload (see the module docstring); ``peer`` is a
+    :class:`~scatkit.bench.peer.PeerWorker` or None to time scatkit alone."""
+    res = Result(w)
+    if w.kind == "ctor":
+        return _run_ctor(w, peer, repeats, res)
+    if _our_class(w.kind) is None:
+        res.notes.append("scatkit has no transform of this kind yet: skipped")
+        return res
+    import torch
+
+    rng = np.random.default_rng(SEED)
+    x = rng.standard_normal((w.batch,) + tuple(w.shape)).astype(np.float32)
+    xt = torch.from_numpy(x)
+    tmp = tempfile.mkdtemp(prefix="scatkit-bench-")
+    xpath = os.path.join(tmp, "x.npy")
+    np.save(xpath, x)
+    S = _build_ours(w)
+    F = _build_ours(w, fast=True) if hasattr(S, "fast") else None
+    calls = {"ours numpy": lambda: S(x), "ours torch": lambda: S(xt)}
+    if F is not None:
+        calls.update({"ours fast numpy": lambda: F(x), "ours fast torch": lambda: F(xt)})
+    out_ours = S(x)  # warm-up (filters converted) and the output to compare
+    for fn in calls.values():
+        fn()
+    if peer is not None:
+        peer.call("load", path=xpath)
+        for fe in ("numpy", "torch"):
+            try:
+                peer.call("build", key=f"{w.name}/{fe}", kind=w.kind, frontend=fe,
+                          shape=list(w.shape), params=w.params)
+                peer.call("run", key=f"{w.name}/{fe}")  # warm-up
+                calls[f"kymatio {fe}"] = (lambda k=f"{w.name}/{fe}": peer.call("run", key=k)["seconds"])
+            except RuntimeError as err:
+                res.notes.append(f"kymatio {fe}: {err}")
+        if f"{w.name}/numpy" in str(calls.keys()) or "kymatio numpy" in calls:
+            ref_path = os.path.join(tmp, "ref.npy")
+            peer.call("save", key=f"{w.name}/numpy", path=ref_path)
+            err, note = compare(np.asarray(out_ours), np.load(ref_path), w.kind)
+            ok = err <= AGREEMENT_TOL
+            res.agreement = f"{'ok' if ok else 'DIFFERS'} {err:.1e}" + (f" ({note})" if note else "")
+    fops = fft_plan(S, w.batch)
+    labels = list(calls)
+    for r in range(repeats):
+        order = labels if r % 2 == 0 else labels[::-1]
+        for label in order:
+            fn = calls[label]
+            if label.startswith("kymatio"):
+                t = fn()
+            else:
+                t = _timed(fn)
+            res.times.setdefault(label, []).append(t)
+        for lib in ("numpy", "torch"):
+            res.floor.setdefault(lib, []).append(time_fft_floor(fops, lib))
+        log(f"  {w.name}: repeat {r + 1}/{repeats} done")
+    if memory:
+        res.memory["ours numpy"] = peak_memory(sys.executable, "scatkit", "numpy", w, xpath)
+        res.memory["ours fast numpy"] = peak_memory(sys.executable, "scatkit", "numpy", w, xpath,
+                                                    fast=True)
+        if peer_python is not None:
+            res.memory["kymatio numpy"] = peak_memory(peer_python, "kymatio", "numpy", w, xpath)
+    return res
+
+
+def _run_ctor(w: Workload, peer, repeats: int, res: Result) -> Result:
+    calls = {"ours numpy": lambda: _timed(lambda: _build_ours(w))}
+    if peer is not None:
+        calls["kymatio numpy"] = lambda: peer.call(
+            "build", key="ctor", kind="1d", frontend="numpy", shape=list(w.shape),
+            params=w.params)["seconds"]
+    for r in range(repeats):
+        order = list(calls) if r % 2 == 0 else list(calls)[::-1]
+        for label in order:
+            res.times.setdefault(label, []).append(calls[label]())
+    res.notes.append("ours: constructor + filter bank + cascade fold terms; "
+                     "Kymatio: constructor (builds its filters)")
+    return res
+
+
+# -- report ------------------------------------------------------------------------
+def _fmt_s(v):
+    if v is None:
+        return "—"
+    return f"{v * 1e3:.0f} ms" if v < 10 else f"{v:.1f} s"
+
+
+def _ratio(a, b):
+    return "—" if a is None or b is None or b == 0 else f"{a / b:.1f}x"
+
+
+def _mb(v):
+    return "—" if v is None else f"{v / 2**20:.0f}"
+
+
+def format_table(results: list[Result]) -> str:
+    """A Markdown table of the medians (see :func:`run_workload`)."""
+    head = ("| workload | ours NumPy | ours torch | ours fast NumPy / torch | Kymatio NumPy | "
+            "Kymatio torch | exact vs Kymatio NumPy | exact vs Kymatio torch | fast vs Kymatio torch "
+            "| FFT floor NumPy / torch | ours / floor (NumPy, torch) | peak MB ours / fast / Kymatio "
+            "(NumPy) | agreement |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in results:
+        m = r.median
+        on, ot, fn_, ft = m("ours numpy"), m("ours torch"), m("ours fast numpy"), m("ours fast torch")
+        kn, kt = m("kymatio numpy"), m("kymatio torch")
+        fl_n, fl_t = m("numpy", "floor"), m("torch", "floor")
+        mem = r.memory
+        lines.append(" | ".join([
+            f"| {r.workload.name}: {r.workload.describe()}", _fmt_s(on), _fmt_s(ot),
+            f"{_fmt_s(fn_)} / {_fmt_s(ft)}", _fmt_s(kn), _fmt_s(kt), _ratio(kn, on), _ratio(kt, ot),
+            _ratio(kt, ft), f"{_fmt_s(fl_n)} / {_fmt_s(fl_t)}",
+            f"{_ratio(on, fl_n)}, {_ratio(ot, fl_t)}",
+            f"{_mb(mem.get('ours numpy'))} / {_mb(mem.get('ours fast numpy'))} / "
+            f"{_mb(mem.get('kymatio numpy'))}",
+            r.agreement + (f"; {'; '.join(r.notes)}" if r.notes else "")]) + " |")
+    return "\n".join(lines)
+
+
+def machine_description(threads: int) -> str:
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+            f"{threads} thread(s), Python {platform.python_version()}, "
+            f"load average {', '.join(f'{v:.1f}' for v in load) if load else 'n/a'}")
