@@ -238,6 +238,69 @@ def convnet_error(xtr, ytr, xte, yte, epochs, seed):
 
 
 # -- the experiment ---------------------------------------------------------------------------
+#: worker processes over the draws of a full run (forked; each uses one BLAS and one
+#: torch thread)
+N_WORKERS = 2
+#: data the draws share; set before the workers fork, cleared after
+_SHARED: dict = {}
+
+
+def evaluate_draw(job):
+    """Every classifier on one training draw ``(size, k)`` of the data in ``_SHARED``.
+
+    Returns
+    -------
+    results : dict
+        ``{method: error %}`` plus ``pca_dim/<features>`` and ``convnet_train_loss``.
+    times : dict
+        Wall seconds per classifier family.
+    cpu : float
+        CPU seconds of this call.
+    """
+    from threadpoolctl import threadpool_limits
+
+    size, k = job
+    cpu0 = time.process_time()
+    sh = _SHARED
+    tr, test = sh["draws"][size][k], sh["test"]
+    ytr, yte = sh["labels"][tr], sh["labels"][test]
+    seed = sh["seed"] + 1000 * k + size
+    results, times = {}, {"pca": 0.0, "svm": 0.0, "convnet": 0.0}
+    with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+        for feat in FEATURES:
+            Xtr, Xte = sh["feats"][feat][tr], sh["feats"][feat][test]
+            t = time.perf_counter()
+            results[f"{feat}_pca"], results[f"pca_dim/{feat}"] = pca_error(
+                Xtr, ytr, Xte, yte, sh["pca_grid"], seed)
+            times["pca"] += time.perf_counter() - t
+            t = time.perf_counter()
+            results[f"{feat}_svm"], _ = svm_error(Xtr, ytr, Xte, yte, sh["svm_c"], sh["svm_g"],
+                                                  seed)
+            times["svm"] += time.perf_counter() - t
+        t = time.perf_counter()
+        epochs = QUICK_CONVNET_EPOCHS if sh["quick"] else convnet_epochs(size)
+        images = sh["images"]
+        results["convnet"], results["convnet_train_loss"] = convnet_error(
+            images[tr] / 255.0, ytr, images[test] / 255.0, yte, epochs, seed)
+        times["convnet"] += time.perf_counter() - t
+    return results, times, time.process_time() - cpu0
+
+
+def _parallel(jobs, workers, ctx):
+    """Run :func:`evaluate_draw` over ``jobs`` in forked worker processes (results in order)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    import torch  # noqa: F401  (imported once here, inherited by the forked workers)
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = {pool.submit(evaluate_draw, job): i for i, job in enumerate(jobs)}
+        outputs = [None] * len(jobs)
+        for future in ctx.tqdm(as_completed(futures), total=len(jobs), desc="mnist draws"):
+            outputs[futures[future]] = future.result()
+    return outputs
+
+
 def run(ctx):
     """Run the MNIST experiment (see the module docstring), with BLAS_THREADS BLAS threads."""
     from threadpoolctl import threadpool_limits
@@ -268,31 +331,28 @@ def _run(ctx):
         seed=ctx.seed))
     test, draws = split(len(images), n_test, sizes, n_draws, ctx.seed)
     feats = representations(images, ctx)
-    yte = labels[test]
-    errors = {}  # (method, size) -> list over draws
-    timers = {"pca": 0.0, "svm": 0.0, "convnet": 0.0}
-    jobs = [(size, k) for size in sizes for k in range(n_draws)]
-    for size, k in ctx.tqdm(jobs, desc="mnist draws"):
-        tr = draws[size][k]
-        ytr = labels[tr]
-        seed = ctx.seed + 1000 * k + size
-        for feat in FEATURES:
-            Xtr, Xte = feats[feat][tr], feats[feat][test]
-            t = time.perf_counter()
-            err, d = pca_error(Xtr, ytr, Xte, yte, pca_grid, seed)
-            timers["pca"] += time.perf_counter() - t
-            errors.setdefault((f"{feat}_pca", size), []).append(err)
-            errors.setdefault((f"pca_dim/{feat}", size), []).append(d)
-            t = time.perf_counter()
-            err, _ = svm_error(Xtr, ytr, Xte, yte, svm_c, svm_g, seed)
-            timers["svm"] += time.perf_counter() - t
-            errors.setdefault((f"{feat}_svm", size), []).append(err)
-        t = time.perf_counter()
-        epochs = QUICK_CONVNET_EPOCHS if ctx.quick else convnet_epochs(size)
-        err, loss = convnet_error(images[tr] / 255.0, ytr, images[test] / 255.0, yte, epochs, seed)
-        timers["convnet"] += time.perf_counter() - t
-        errors.setdefault(("convnet", size), []).append(err)
-        errors.setdefault(("convnet_train_loss", size), []).append(loss)
+    _SHARED.update(feats=feats, labels=labels, images=images, test=test, draws=draws,
+                   pca_grid=pca_grid, svm_c=svm_c, svm_g=svm_g, quick=ctx.quick, seed=ctx.seed)
+    # largest draws first, so that the workers finish together
+    jobs = [(size, k) for size in sorted(sizes, reverse=True) for k in range(n_draws)]
+    workers = 1 if ctx.quick else N_WORKERS
+    ctx.config["workers"] = workers
+    try:
+        if workers == 1:
+            outputs = [evaluate_draw(job) for job in ctx.tqdm(jobs, desc="mnist draws")]
+        else:
+            outputs = _parallel(jobs, workers, ctx)
+    finally:
+        _SHARED.clear()
+    errors, timers = {}, {"pca": 0.0, "svm": 0.0, "convnet": 0.0}
+    child_cpu = 0.0
+    for (size, k), (results, times, cpu) in sorted(zip(jobs, outputs)):
+        for method, value in results.items():
+            errors.setdefault((method, size), []).append(value)
+        for name, seconds in times.items():
+            timers[name] += seconds
+        child_cpu += cpu if workers > 1 else 0.0
+    timers["cpu_workers"] = child_cpu
     record(ctx, errors, timers, cpu0, wall0)
     tabulate(ctx, errors, sizes)
     plot(ctx, errors, sizes)
@@ -310,10 +370,11 @@ def record(ctx, errors, timers, cpu0, wall0):
             key = f"test_error_pct/{method}/n{size}"
         ctx.metric(f"{key}/mean", v.mean())
         ctx.metric(f"{key}/std", v.std(ddof=1) if len(v) > 1 else 0.0)
+    workers_cpu = timers.pop("cpu_workers", 0.0)
     for name, seconds in timers.items():
-        ctx.metric(f"seconds/{name}", seconds)
+        ctx.metric(f"seconds/{name}", seconds)  # summed over draws (over workers when parallel)
     ctx.metric("seconds/wall_total", time.perf_counter() - wall0)
-    ctx.metric("cpu_seconds/total", time.process_time() - cpu0)
+    ctx.metric("cpu_seconds/total", time.process_time() - cpu0 + workers_cpu)
 
 
 METHODS = ("pixels_pca", "pixels_svm", "scat1_pca", "scat1_svm", "scat2_pca", "scat2_svm",
