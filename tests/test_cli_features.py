@@ -61,6 +61,8 @@ def test_features_content_labels_and_skipped_file(image_folder, tmp_path, suffix
     S = scatkit.Scattering2D(2, SHAPE, L=4)
     assert got["meta"]["order"] == S.meta()["order"].tolist()
     assert got["params"]["keywords"] == {"J": 2, "L": 4} and got["version"] == scatkit.__version__
+    light = load_features(out, arrays=False)  # metadata only
+    assert light["features"] is None and light["files"] == got["files"]
 
 
 def test_on_error_fail_names_the_file(image_folder, tmp_path, capsys):

@@ -209,8 +209,8 @@ def extract_features(inputs, transform: str, output, keywords=None, size=None, l
             start, stop = store.chunk_rows(k)
             return ref, files[start:stop], range(start, stop), sample.shape, read_options, on_error
 
-        total = sum(np.subtract(*store.chunk_rows(k)[::-1]) for k in pending)
-        with tqdm(total=int(total), unit="file", desc="features", disable=not progress,
+        total = sum(stop - start for start, stop in map(store.chunk_rows, pending))
+        with tqdm(total=total, unit="file", desc="features", disable=not progress,
                   file=sys.stderr) as bar:
             _run_chunks(store, pending, job, client, bar)
         header = {"params": params, "meta": meta_to_json(S.meta()), "files": files,
@@ -218,7 +218,7 @@ def extract_features(inputs, transform: str, output, keywords=None, size=None, l
         store.finalize(header, found.labels)
     from scatkit.datasets.features import load_features
 
-    written = load_features(output)
+    written = load_features(output, arrays=False)
     return {"rows": len(written["files"]), "skipped": written["skipped"],
             "computed_chunks": len(pending), "output": str(output)}
 

@@ -313,8 +313,15 @@ def open_store(path, run: dict, n_rows: int, row_shape, resume: bool = True):
     return store
 
 
-def load_features(path) -> dict:
+def load_features(path, arrays: bool = True) -> dict:
     """Read a finished feature store (``.zarr`` or ``.npz``).
+
+    Parameters
+    ----------
+    path : str or Path
+    arrays : bool
+        Read ``features`` and ``labels`` (default); ``False`` reads only the
+        metadata (both keys are then ``None``), which is quick for large stores.
 
     Returns
     -------
@@ -335,9 +342,9 @@ def load_features(path) -> dict:
                 raise IncompleteStoreError(f"{path} is not finished (parts in {parts}); re-run the "
                                            "same command to resume")
             raise FileNotFoundError(f"no feature file {path}")
-        with np.load(path) as data:
-            return {"features": data["features"],
-                    "labels": data["labels"] if "labels" in data.files else None,
+        with np.load(path) as data:  # members are read on access only
+            return {"features": data["features"] if arrays else None,
+                    "labels": data["labels"] if arrays and "labels" in data.files else None,
                     "files": data["files"].tolist(), "classes": data["classes"].tolist(),
                     "params": json.loads(str(data["params"])), "meta": json.loads(str(data["meta"])),
                     "skipped": json.loads(str(data["skipped"])), "version": str(data["version"])}
@@ -351,7 +358,7 @@ def load_features(path) -> dict:
         if not attrs.get("complete"):
             raise IncompleteStoreError(f"{path} is not finished; re-run the same command to resume")
         keys = set(group.array_keys())
-        return {"features": group["features"][:],
-                "labels": group["labels"][:] if "labels" in keys else None,
+        return {"features": group["features"][:] if arrays else None,
+                "labels": group["labels"][:] if arrays and "labels" in keys else None,
                 **{k: attrs[k] for k in ("files", "classes", "params", "meta", "skipped", "version")}}
     raise ValueError(f"{path}: feature stores end in .zarr or .npz")
