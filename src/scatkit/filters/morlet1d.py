@@ -113,7 +113,7 @@ def periodize(h_f: np.ndarray, factor: int, reduction: str = "sum") -> np.ndarra
 
 
 def _l1_norm_time(h_f: np.ndarray) -> np.ndarray:
-    """:math:`\sum_t |h(t)|` of the filters ``h_f`` (Fourier domain, last axis).
+    r""":math:`\sum_t |h(t)|` of the filters ``h_f`` (Fourier domain, last axis).
 
     A real spectrum is the transform of a Hermitian signal, ``|h(-t)| = |h(t)|``
     and ``|h(t)| = |R(t)| / N`` with ``R`` the real FFT of ``h_f``: half the

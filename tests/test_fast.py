@@ -1,0 +1,118 @@
+"""The speed work of issue 3: fold terms, fast mode, batch_size, windowed filters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import requires_torch
+
+import scatkit
+from scatkit.backends import get_backend
+from scatkit.filters import morlet1d
+from scatkit.transforms.cascade import apply_terms, fold_terms
+
+#: fast mode may differ from the exact coefficients by at most this (relative to max |S x|);
+#: docs/BENCHMARKS.md reports the measured values (about 1e-5 .. 5e-5)
+FAST_TOL = 1e-3
+
+
+def _naive_fold(X_full, filt, m_shape, half_out):
+    """mean of aliases of X * filt (full spectra), the definition."""
+    y = X_full[:, :, None] * filt  # (B, P, F, *n)
+    for a, m in enumerate(m_shape):
+        axis = 3 + a
+        n = y.shape[axis]
+        y = y.reshape(y.shape[:axis] + (n // m, m) + y.shape[axis + 1:]).mean(axis)
+    y = y.reshape((y.shape[0], -1) + tuple(m_shape))
+    return y[..., : m_shape[-1] // 2 + 1] if half_out else y
+
+
+@given(ndim=st.integers(1, 2), k=st.integers(0, 2), half_out=st.booleans(),
+       width=st.floats(0.02, 0.4), seed=st.integers(0, 2**16))
+def test_fold_terms_equal_the_mean_of_aliases(ndim, k, half_out, width, seed):
+    rng = np.random.default_rng(seed)
+    n_shape = (16,) * ndim
+    m_shape = tuple(n >> k for n in n_shape)
+    u = rng.standard_normal((2, 3) + n_shape)  # real signals: Hermitian spectra
+    axes = tuple(range(-ndim, 0))
+    X_full = np.fft.fftn(u, axes=axes)
+    X_half = np.fft.rfftn(u, axes=axes)
+    # band-pass filters, negligible (exactly zero) on part of the spectrum
+    w = np.stack(np.meshgrid(*[np.fft.fftfreq(n) for n in n_shape], indexing="ij"))
+    centre = rng.uniform(-0.5, 0.5, size=(4, ndim))
+    dist2 = sum((w[a][None] - centre[:, a].reshape((-1,) + (1,) * ndim)) ** 2 for a in range(ndim))
+    filt = np.where(dist2 < width**2, np.exp(-dist2 / width**2), 0.0)
+    if half_out:  # low-pass use: one even filter
+        filt = np.exp(-sum(w[a] ** 2 for a in range(ndim)) / width**2)[None]
+    expected = _naive_fold(X_full, filt, m_shape, half_out)
+    out_shape = m_shape[:-1] + (m_shape[-1] // 2 + 1,) if half_out else m_shape
+    terms = fold_terms(filt, m_shape, half_out, eps=0.0)
+    got = apply_terms(get_backend(X_half), X_half, terms, len(filt), out_shape)
+    np.testing.assert_allclose(got, expected, atol=1e-12 * np.abs(X_full).max())
+
+
+def test_fold_terms_skip_negligible_aliases():
+    n, m = 256, 16
+    f = np.fft.fftfreq(n)
+    filt = np.exp(-((f - 0.02) ** 2) / (2 * 0.004**2))[None]  # narrow, near 0
+    terms = fold_terms(filt, (m,), half_out=False, eps=1e-12)
+    covered = sum(t.filt.shape[-1] for t in terms)
+    assert covered < n // 4  # far fewer bins than the full-resolution product
+
+
+@pytest.mark.parametrize("make,shape", [
+    (lambda **kw: scatkit.Scattering1D(6, 1024, Q=8, **kw), (3, 1024)),
+    (lambda **kw: scatkit.Scattering2D(3, (40, 40), L=6, **kw), (3, 40, 40)),
+])
+def test_fast_mode_close_to_exact_same_shape_and_dtype(make, shape):
+    x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    exact = make()(x)
+    fast = make(fast=True)(x)
+    assert fast.shape == exact.shape and fast.dtype == exact.dtype == np.float32
+    rel = np.abs(fast - exact).max() / np.abs(exact).max()
+    assert rel <= FAST_TOL
+    assert not make().fast and make(fast=True).fast
+
+
+@pytest.mark.parametrize("make,shape", [
+    (lambda **kw: scatkit.Scattering1D(5, 700, Q=4, **kw), (5, 700)),
+    (lambda **kw: scatkit.Scattering2D(2, (30, 30), L=4, **kw), (5, 30, 30)),
+])
+def test_batch_size_output_identical(make, shape):
+    x = np.random.default_rng(2).standard_normal(shape)
+    np.testing.assert_array_equal(make()(x), make(batch_size=2)(x))
+
+
+@requires_torch
+def test_torch_fold_gradient_flows():
+    import torch
+
+    S = scatkit.Scattering2D(2, (20, 20), L=4)
+    x = torch.randn(2, 20, 20, dtype=torch.float64, requires_grad=True)
+    S(x).sum().backward()
+    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+
+
+def _dense_periodized(N, xi, sigma, P):
+    freqs = morlet1d._frequency_grid(N, P)
+    return morlet1d.periodize(np.exp(-((freqs - xi) ** 2) / (2.0 * sigma**2)), 2 * P - 1, "mean")
+
+
+@pytest.mark.parametrize("N,xi,sigma,P", [(512, 0.3, 0.05, 1), (512, 0.01, 0.002, 3),
+                                          (1024, 0.0, 0.2, 5), (333, 0.45, 0.1, 2)])
+def test_windowed_gaussians_equal_dense(N, xi, sigma, P):
+    got = morlet1d._periodized_gaussians(N, xi, sigma, P)[0]
+    np.testing.assert_allclose(got, _dense_periodized(N, xi, sigma, P), rtol=0, atol=1e-15)
+
+
+def test_l1_norm_by_real_fft_equals_inverse_fft():
+    h_f = np.random.default_rng(3).standard_normal((3, 64))
+    expected = np.abs(np.fft.ifft(h_f, axis=-1)).sum(axis=-1, keepdims=True)
+    np.testing.assert_allclose(morlet1d._l1_norm_time(h_f), expected, rtol=1e-12)
+    odd = np.random.default_rng(4).standard_normal((2, 63))
+    np.testing.assert_allclose(morlet1d._l1_norm_time(odd),
+                               np.abs(np.fft.ifft(odd, axis=-1)).sum(axis=-1, keepdims=True),
+                               rtol=1e-12)
