@@ -157,8 +157,8 @@ def run(ctx) -> None:
                               panels, corr_curves)
     finally:
         torch.set_num_threads(threads)
-    ctx.table("ising", ["beta", "method", "energy/spin", "|M|", "corr. fn err", "scat. moment err %",
-                        "paper"], rows,
+    ctx.table("ising", ["beta", "method", "energy/spin", "mean abs. magnetisation", "corr. fn err",
+                        "scat. moment err %", "paper"], rows,
               caption=f"{size}x{size} Ising configurations seen through {BLOCK}x{BLOCK} block "
                       f"averages; means over {cfg['n_test']} reconstructions vs "
                       f"{cfg['n_reference']} fresh true samples ('true' rows). corr. fn err: mean "
