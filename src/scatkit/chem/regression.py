@@ -185,7 +185,9 @@ def kernel_ridge_cv(X, y, kernel: str = "laplacian", gammas=(0.25, 0.5, 1.0, 2.0
     ym = y.mean()
     K = np.exp(-gamma * D)
     K[np.diag_indices_from(K)] += alpha * len(y)
-    dual = np.linalg.solve(K, y - ym)
+    from scipy.linalg import cho_factor, cho_solve
+
+    dual = cho_solve(cho_factor(K, lower=True, check_finite=False), y - ym, check_finite=False)
     return KernelRidgeModel(Xs, dual, float(ym), gamma, alpha, kernel, scaler)
 
 
