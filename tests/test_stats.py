@@ -50,7 +50,8 @@ def test_periodic_scattering_1d_is_shift_covariant():
     np.testing.assert_allclose(np.roll(S(x), 3, axis=-1), S(np.roll(x, 48)), atol=1e-10)
 
 
-@pytest.mark.parametrize("shape,kwargs", [((32, 32), {"J": 3, "L": 4}), ((512,), {"J": 5, "Q": (4, 1)})])
+@pytest.mark.parametrize("shape,kwargs", [((32, 32), {"J": 3, "L": 4}),
+                                          ((512,), {"J": 5, "Q": (4, 1)})])
 def test_moments_are_nearly_invariant_to_any_circular_shift(shape, kwargs):
     x = _field(shape, 1)
     M = ScatteringMoments(shape, **kwargs)
@@ -106,7 +107,8 @@ def test_moments_torch_matches_numpy_and_keeps_dtype():
 
 
 @requires_torch
-@pytest.mark.parametrize("shape,kwargs", [((16, 16), {"J": 2, "L": 2}), ((64,), {"J": 3, "Q": (2, 1)})])
+@pytest.mark.parametrize("shape,kwargs", [((16, 16), {"J": 2, "L": 2}),
+                                          ((64,), {"J": 3, "Q": (2, 1)})])
 def test_moment_gradients_agree_with_finite_differences(shape, kwargs):
     import torch
 

@@ -105,7 +105,8 @@ def run(ctx) -> None:
     n_per = max(cfg["n_train"]) + cfg["n_test"]
     labels = np.repeat(np.arange(len(CLASSES)), n_per)
     fields = np.concatenate([procs[c] for c in CLASSES])
-    feats = {"power_spectrum": spectrum_features(fields), "scattering": scattering_features(fields, J)}
+    feats = {"power_spectrum": spectrum_features(fields),
+             "scattering": scattering_features(fields, J)}
     rows = []
     for n_train in cfg["n_train"]:
         row = [n_train]
@@ -119,7 +120,8 @@ def run(ctx) -> None:
                               "chance %", "paper"], rows,
               caption=f"4 processes with one expected power spectrum ({', '.join(CLASSES)}), "
                       f"{cfg['size']}x{cfg['size']} periodic fields, {cfg['n_test']}+ test fields "
-                      f"per class, mean ± std over {cfg['n_splits']} splits. No paper reports this "
+                      f"per class, mean ± std over {cfg['n_splits']} splits. No paper reports "
+                      "this "
                       "table (the claim is qualitative in the seed talk).")
     _figure(ctx, procs)
 

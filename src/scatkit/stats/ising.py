@@ -65,7 +65,8 @@ def yang_magnetization(beta: float) -> float:
 
 
 def energy_per_spin(x) -> np.ndarray:
-    r""":math:`-\frac{1}{L^2}\sum_{\langle i,j\rangle} x(i)x(j)` (periodic bonds), per configuration."""
+    r""":math:`-\frac{1}{L^2}\sum_{\langle i,j\rangle} x(i)x(j)` (periodic bonds), per
+    configuration."""
     x = np.asarray(x, dtype=np.float64)
     return -(x * np.roll(x, 1, axis=-1) + x * np.roll(x, 1, axis=-2)).mean(axis=(-2, -1))
 
@@ -83,8 +84,8 @@ def correlation_function(x, r_max: int | None = None) -> np.ndarray:
     if x.ndim < 2:
         raise ValueError(f"correlation_function takes 2D configurations, got shape {x.shape}")
     r_max = min(x.shape[-2:]) // 2 if r_max is None else int(r_max)
-    return np.array([0.5 * ((x * np.roll(x, r, axis=-1)).mean() + (x * np.roll(x, r, axis=-2)).mean())
-                     for r in range(r_max + 1)])
+    return np.array([0.5 * ((x * np.roll(x, r, axis=-1)).mean()
+                            + (x * np.roll(x, r, axis=-2)).mean()) for r in range(r_max + 1)])
 
 
 def _bond_graph(spins: np.ndarray, beta: float, rng: np.random.Generator):
@@ -150,7 +151,8 @@ def sample_ising(size: int, beta: float, n_samples: int, *, n_chains: int | None
     if not (np.isfinite(beta) and beta >= 0):
         raise ValueError(f"beta must be a finite non-negative number, got {beta}")
     if size < 2 or n_samples < 1:
-        raise ValueError(f"need size >= 2 and n_samples >= 1, got size={size}, n_samples={n_samples}")
+        raise ValueError(f"need size >= 2 and n_samples >= 1, got size={size}, "
+                         f"n_samples={n_samples}")
     rng = np.random.default_rng(seed)
     n_chains = n_samples if n_chains is None else int(n_chains)
     per_chain = -(-n_samples // n_chains)

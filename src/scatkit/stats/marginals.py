@@ -63,7 +63,8 @@ def structure_functions(x, j=None, q=DEFAULT_Q, ndim: int | None = None,
     j = default_lag_scales(shape) if j is None else np.asarray(j, dtype=int)
     q = np.asarray(q, dtype=np.float64)
     if np.any(j < 1) or np.any(2.0 ** (j - 1) >= min(shape)):
-        raise ValueError(f"lag exponents j must satisfy 1 <= j and 2**(j-1) < {min(shape)}, got {j}")
+        raise ValueError(f"lag exponents j must satisfy 1 <= j and 2**(j-1) < {min(shape)}, "
+                         f"got {j}")
     out = np.empty((len(j), len(q)))
     for a, jj in enumerate(j):
         lag = 2 ** (int(jj) - 1)

@@ -153,7 +153,8 @@ class ScatteringMoments:
                                  if len(p) == 2], dtype=np.int64)
         self._psi_full = None
         j1 = self._tmeta["j"][self._s1, 0]
-        self.cross_pairs = np.argwhere(j1[None, :] <= j1[:, None])  # rows (lambda, lambda'), j' <= j
+        # rows (lambda, lambda') with j' <= j
+        self.cross_pairs = np.argwhere(j1[None, :] <= j1[:, None])
 
     # -- description -------------------------------------------------------------
     @property
@@ -182,7 +183,8 @@ class ScatteringMoments:
             parts = []
             for rows, pairs, _ in blocks:
                 if np.ndim(v) == 2 and pairs is not None:  # (lambda, lambda') per order slot
-                    parts.append(np.stack([v[self._s1[pairs[:, 0]], 0], v[self._s1[pairs[:, 1]], 0]], 1))
+                    parts.append(np.stack([v[self._s1[pairs[:, 0]], 0],
+                                           v[self._s1[pairs[:, 1]], 0]], 1))
                 else:
                     parts.append(v[rows][:, :2] if np.ndim(v) == 2 else v[rows])
             out[k] = np.concatenate(parts)
@@ -208,7 +210,8 @@ class ScatteringMoments:
         if self.normalize:
             s1 = s[:, : len(self._s1)]
             s1_value = s1.detach() if hasattr(s1, "detach") else s1
-            floor = NORMALISE_FLOOR * (float(abs(s1_value).max()) if flat.shape[0] else 1.0)  # a constant
+            # a constant (not differentiated)
+            floor = NORMALISE_FLOOR * (float(abs(s1_value).max()) if flat.shape[0] else 1.0)
             s2 = s[:, len(self._s1):] / (backend.take(s1, self._parent, 1) + floor)
             s = backend.concatenate([s1, s2], axis=1)
         if self.power:

@@ -182,7 +182,8 @@ def rain_texture(n: int, rate: float = 40.0, sr: int = RAIN_SR, decay_ms: float 
     tau = decay_ms * 1e-3 * sr
     length = int(np.ceil(8 * tau))
     t = np.arange(length)
-    drops = a[:, None] * np.exp(-t / tau)[None, :] * np.sin(2 * np.pi * f[:, None] / sr * t[None, :])
+    drops = (a[:, None] * np.exp(-t / tau)[None, :]
+             * np.sin(2 * np.pi * f[:, None] / sr * t[None, :]))
     x = np.zeros(n)
     np.add.at(x, (t0[:, None] + t[None, :]) % n, drops)  # wrap around: periodic texture
     x += hiss * rng.standard_normal(n)

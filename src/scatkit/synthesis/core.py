@@ -27,8 +27,9 @@ the target for :math:`C_{01}(\lambda,\lambda')`, which may vanish), where the
 weights :math:`w_k = 1/(n_b B)` give each of the :math:`B` blocks (mean and
 variance, :math:`S_1`, :math:`S_2`, :math:`P`, :math:`C_{01}`) the same total weight
 whatever its size :math:`n_b` (otherwise the thousands of :math:`C_{01}` would
-drown the few power moments that fix the spectrum at large scales), minimised with L-BFGS (strong-Wolfe line
-search) through PyTorch's automatic differentiation of the scattering cascade.
+drown the few power moments that fix the spectrum at large scales), minimised
+with L-BFGS (strong-Wolfe line search) through PyTorch's automatic
+differentiation of the scattering cascade.
 
 The Gaussian baseline :func:`gaussian_baseline` keeps the power spectrum of
 :math:`x` and randomises its Fourier phases: it matches every second-order
@@ -59,7 +60,8 @@ def _torch():
     try:
         import torch
     except ImportError as err:  # pragma: no cover - torch is a dependency of [all]
-        raise ImportError("synthesize needs PyTorch: pip install 'scatkit[all]' (or torch)") from err
+        raise ImportError("synthesize needs PyTorch: pip install 'scatkit[all]' "
+                          "(or torch)") from err
     return torch
 
 
@@ -277,5 +279,6 @@ def gaussian_baseline(target, seed=0):
         return torch.as_tensor(y).to(device=target.device, dtype=target.dtype)
     arr = np.asarray(target)
     if arr.ndim not in (1, 2):
-        raise ValueError(f"gaussian_baseline takes a 1D signal or a 2D field, got shape {arr.shape}")
+        raise ValueError(f"gaussian_baseline takes a 1D signal or a 2D field, got shape "
+                         f"{arr.shape}")
     return phase_randomize(arr, seed, ndim=arr.ndim)
