@@ -28,6 +28,8 @@ def test_tree_experiment_quick_writes_metrics_tables_and_figure(tmp_path):
     assert abs(m["energy_ratio/tree_haar/full_order"] - 1) < 1e-10
     assert m["rel_l2_diff/tree_vs_fft/order1"] < 0.2
     assert any(k.startswith("seconds/fft_2d/") for k in m)
+    assert any(k.startswith("cpu_seconds/tree_haar_2d/") for k in m)
+    assert any(k.startswith("multiply_adds_per_sample/tree_morlet_2d/") for k in m)
     assert any(k.startswith("seconds/tree_morlet_1d/") for k in m)
     assert {"design", "mnist_agreement", "cost", "crossover", "cost_vs_J", "learning"} <= set(
         res["tables"])

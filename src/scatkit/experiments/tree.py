@@ -31,12 +31,12 @@ import numpy as np
 #: shared configuration of the full run (the quick run overrides some entries)
 CONFIG = {
     "mnist_J": 2, "mnist_L": 8, "mnist_max_order": 2, "mnist_compare_images": 200,
-    "bench_J": 3, "bench_L": 8, "bench_sides": [64, 128, 256, 512, 1024, 2048],
+    "bench_J": 3, "bench_L": 8, "bench_sides": [64, 128, 256, 512, 1024],
     "bench_lengths": [2**k for k in range(12, 21, 2)], "bench_repeats": 3,
     "bench_memory_gb": 8.0, "bench_J_side": 256, "bench_J_values": [2, 3, 4],
     "learn_J": 2, "learn_L": 4, "learn_size": 5, "learn_max_order": 2,
     "train_sizes": [300, 1000, 5000], "n_test": 1000,
-    "head_steps": 300, "finetune_steps": 30, "batch": 64,
+    "head_steps": 300, "finetune_steps": 10, "batch": 32,
     "lr_head": 1e-2, "lr_finetune": 1e-3, "weight_decay": 1e-4, "train_cap": None,
 }
 QUICK = {"mnist_compare_images": 20, "bench_sides": [32, 64], "bench_lengths": [2**10, 2**11],
@@ -135,12 +135,15 @@ def _agreement(ctx, cfg, images):
 # -- 3. cost ------------------------------------------------------------------------------------
 
 def _time(fn, x, repeats):
-    times = []
+    """Median wall-clock and median CPU seconds (``time.process_time``: all threads of
+    this process; less sensitive than wall time to other jobs on a shared machine)."""
+    wall, cpu = [], []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn(x)
-        times.append(time.perf_counter() - t)
-    return float(np.median(times))
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return float(np.median(wall)), float(np.median(cpu))
 
 
 def _bench_engines(ndim, J, L):
@@ -185,10 +188,13 @@ def _cost(ctx, cfg):
                 with torch.no_grad():
                     if N <= 2**16:
                         T(x)  # warm-up (filters, caches)
-                    t = _time(T, x, repeats)
-                results[(ndim, name, n)] = t
-                key = f"seconds/{name}_{ndim}d/n{n}"
-                ctx.metric(key, t)
+                    wall, cpu = _time(T, x, repeats)
+                results[(ndim, name, n)] = cpu
+                ctx.metric(f"seconds/{name}_{ndim}d/n{n}", wall)
+                ctx.metric(f"cpu_seconds/{name}_{ndim}d/n{n}", cpu)
+                if name.startswith("tree"):
+                    ctx.metric(f"multiply_adds_per_sample/{name}_{ndim}d/n{n}",
+                               T.multiply_adds() / N)
     _cost_report(ctx, cfg, results)
     _cost_vs_J(ctx, cfg)
 
@@ -205,7 +211,7 @@ def _cost_report(ctx, cfg, results):
             if pts:
                 ax.loglog(*zip(*pts), style, label=name)
         ax.set_xlabel("N (pixels)" if ndim == 2 else "N (samples)")
-        ax.set_ylabel("seconds (median)")
+        ax.set_ylabel("CPU seconds (median)")
         ax.set_title(f"{ndim}D, J={cfg['bench_J']}" + (f", L={cfg['bench_L']}" if ndim == 2 else ""))
         ax.legend()
         for n in sizes:
@@ -222,8 +228,9 @@ def _cost_report(ctx, cfg, results):
                             f"{slope:.2f}" if np.isfinite(slope) else "–"])
     ctx.figure("cost.png", fig)
     ctx.table("cost", ["", "n", "fft s", "tree_morlet s", "tree_haar s"], times,
-              "Median seconds for one input (torch float32, 2 threads; machine shared with other "
-              f"jobs, load average at start {ctx.config['load_average_start']}); 'skipped': "
+              "Median CPU seconds (time.process_time, both torch threads) for one input (torch "
+              "float32; machine shared with other jobs, load average at start "
+              f"{ctx.config['load_average_start']}; wall times are under seconds/...); 'skipped': "
               f"estimated memory above {cfg['bench_memory_gb']} GB. n is the side (2D) or the "
               "length (1D).")
     ctx.table("crossover", ["", "tree", "crossover n (faster than fft from here on)",
@@ -255,10 +262,12 @@ def _cost_vs_J(ctx, cfg):
         T = TreeScattering2D(J, (n, n), L=cfg["bench_L"], max_order=1)
         with torch.no_grad():
             T(x)
-            t = _time(T, x, cfg["bench_repeats"])
-        ctx.metric(f"seconds/tree_morlet_2d_order1/n{n}/J{J}", t)
-        rows.append([J, f"{t:.4g}", f"{t / (n * n * J) * 1e9:.3g}"])
-    ctx.table("cost_vs_J", ["J", "seconds", "ns per (N J)"], rows,
+            t = _time(T, x, cfg["bench_repeats"])[1]
+        macs = T.multiply_adds() / (n * n)
+        ctx.metric(f"cpu_seconds/tree_morlet_2d_order1/n{n}/J{J}", t)
+        ctx.metric(f"multiply_adds_per_sample/tree_morlet_2d_order1/n{n}/J{J}", macs)
+        rows.append([J, f"{t:.4g}", f"{t / (n * n * J) * 1e9:.3g}", f"{macs:.0f}"])
+    ctx.table("cost_vs_J", ["J", "CPU seconds", "ns per (N J)", "multiply-adds per pixel"], rows,
               f"Morlet-like tree, order 1, side {n}: time against J at fixed N.")
 
 
