@@ -51,7 +51,7 @@ CRITERION_AMPLITUDE = 1e-3
 #: :math:`d^2/(2\sigma^2)` is below this (:math:`e^{-40} = 4\cdot 10^{-18}` of its
 #: peak, under the float64 resolution of the peak); elsewhere it counts as 0.
 GAUSS_CUTOFF = 40.0
-#: Filters whose l1 norms are computed by one batched FFT.
+#: Filters built (and whose l1 norms are computed by one batched FFT) at a time.
 NORMALISE_CHUNK = 32
 
 
@@ -201,11 +201,15 @@ def morlet_1d_bank(N: int, xis, sigmas, P_max: int = P_MAX, eps: float = EPS) ->
     periods = np.array([min(adaptive_periods(float(s), eps), P_max) for s in sigmas])
     # Filters sharing a number of periods share a frequency grid: one pass each.
     for P in np.unique(periods):
-        sel = np.flatnonzero(periods == P)
-        gabor_f = _periodized_gaussians(N, xis[sel], sigmas[sel], int(P))
-        low_f = _periodized_gaussians(N, 0.0, sigmas[sel], int(P))
-        kappa = gabor_f[:, :1] / low_f[:, :1]
-        out[sel] = gabor_f - kappa * low_f
+        group = np.flatnonzero(periods == P)
+        for a in range(0, len(group), NORMALISE_CHUNK):  # bounded temporaries
+            sel = group[a:a + NORMALISE_CHUNK]
+            gabor_f = _periodized_gaussians(N, xis[sel], sigmas[sel], int(P))
+            low_f = _periodized_gaussians(N, 0.0, sigmas[sel], int(P))
+            kappa = gabor_f[:, :1] / low_f[:, :1]
+            gabor_f -= kappa * low_f
+            out[sel] = gabor_f
+            del gabor_f, low_f
     for a in range(0, len(out), NORMALISE_CHUNK):  # batched FFTs, bounded memory
         out[a:a + NORMALISE_CHUNK] = _l1_normalise(out[a:a + NORMALISE_CHUNK])
     return out

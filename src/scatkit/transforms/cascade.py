@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import itertools
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -168,7 +169,7 @@ def hermitian_full(backend, half, shape: tuple[int, ...]):
 
 
 def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequence],
-                ndim: int, *, ops: "CascadeOps | None" = None):
+                ndim: int, *, ops: "CascadeOps | None" = None, eps: float | None = None):
     """Compute the averaged coefficients of every path of ``plan``.
 
     Parameters
@@ -187,7 +188,10 @@ def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequ
         Number of spatial axes.
     ops : CascadeOps, optional
         The fold terms from :func:`prepare_cascade` (built from the filters and
-        cached when not given; pass your own to choose ``eps``).
+        cached when not given).
+    eps : float, optional
+        Negligible relative filter amplitude when ``ops`` is built here
+        (default :data:`EXACT_EPS`).
 
     Returns
     -------
@@ -206,7 +210,7 @@ def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequ
     """
     spatial0 = tuple(U0.shape[-ndim:])
     if ops is None:
-        ops = _cached_ops(plan, phi_half, psi, spatial0)
+        ops = _cached_ops(plan, phi_half, psi, spatial0, EXACT_EPS if eps is None else eps)
     ops = ops.to(backend, U0)
     last_child = {g.parent: i for i, g in enumerate(plan.groups) if g.parent >= 0}
     half: dict[int, object] = {}
@@ -370,13 +374,13 @@ def apply_terms(backend, xh, terms: Sequence[FoldTerm], n_filters: int,
     lead = (slice(None),) * 2
     z = scratch = None
     for i, t in enumerate(terms):
-        src = xh
-        if t.conj:
-            for a, ix in enumerate(t.src_index):
+        # slices first (views), then gathers of what is left
+        src = xh[lead + tuple(ix if isinstance(ix, slice) else slice(None) for ix in t.src_index)]
+        for a, ix in enumerate(t.src_index):
+            if not isinstance(ix, slice):
                 src = backend.take(src, ix, 2 + a)
+        if t.conj:
             src = backend.conj(src)
-        else:
-            src = src[lead + t.src_index]
         if i == 0 and t.covers(out_shape):
             z = src[:, :, None] * t.filt
             continue
@@ -401,10 +405,11 @@ class CascadeOps:
     def to(self, backend, like) -> "CascadeOps":
         key = (backend.name, str(getattr(like, "device", "cpu")), str(like.dtype))
         if key not in self._converted:
+            def index(ix):
+                return ix if isinstance(ix, slice) else backend.index_array(ix, like)
+
             def conv(terms):
-                return [FoldTerm(t.out_region,
-                                 tuple(ix if isinstance(ix, slice) else backend.index_array(ix, like)
-                                       for ix in t.src_index),
+                return [FoldTerm(t.out_region, tuple(index(ix) for ix in t.src_index),
                                  t.conj, backend.asarray(t.filt, like)) for t in terms]
 
             self._converted[key] = CascadeOps({g: conv(v) for g, v in self.wave.items()},
@@ -437,16 +442,79 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
     return CascadeOps(wave, low)
 
 
+class LazyFilterTree(Mapping):
+    """A filter pytree (a dict) whose entries are converted for a backend on first
+    access: a transform that computes from its :class:`CascadeOps` never pays
+    for (or holds) converted copies of its full filter banks."""
+
+    def __init__(self, numpy_tree: dict, convert: Callable):
+        from .base import _map_tree
+
+        memo: dict[int, object] = {}  # banks shared between entries are converted once
+
+        def once(a):
+            if id(a) not in memo:
+                memo[id(a)] = convert(a)
+            return memo[id(a)]
+
+        self._tree, self._map, self._once, self._done = numpy_tree, _map_tree, once, {}
+
+    def __getitem__(self, key):
+        if key not in self._done:
+            self._done[key] = self._map(self._once, self._tree[key])
+        return self._done[key]
+
+    def __iter__(self):
+        return iter(self._tree)
+
+    def __len__(self):
+        return len(self._tree)
+
+
+def lazy_filters(transform, backend=None, like=None):
+    """``transform.filters(backend, like)`` with lazily converted entries (cached
+    per backend, device and dtype in ``transform._filter_cache``)."""
+    if backend is None:
+        return transform._numpy_filters()
+    key = (backend.name, str(getattr(like, "device", "cpu")), str(like.dtype))
+    if key not in transform._filter_cache:
+        transform._filter_cache[key] = LazyFilterTree(transform._numpy_filters(),
+                                                      lambda a: backend.asarray(a, like))
+    return transform._filter_cache[key]
+
+
+#: Default bound on the intermediate arrays of one chunk of a batch, in bytes
+#: (see :func:`chunk_size`); the output does not depend on it.
+CHUNK_BYTES = 48 * 2**20
+#: live arrays of a group's size during its computation (product, transform, modulus)
+LIVE_ARRAYS = 3
+
+
+def bytes_per_sample(plan: Plan, shape: tuple[int, ...], itemsize: int = 8) -> int:
+    """Largest intermediate footprint of one input through ``plan`` (complex
+    ``itemsize`` bytes): ``LIVE_ARRAYS`` arrays of the largest group, plus the
+    half spectra kept for children."""
+    size = [len(g.paths) * int(np.prod([n >> g.k for n in shape])) for g in plan.groups]
+    kept = sum(s // 2 for s, g in zip(size, plan.groups) if g.has_children)
+    return itemsize * (LIVE_ARRAYS * max(size) + kept)
+
+
+def chunk_size(plan: Plan, shape: tuple[int, ...], itemsize: int = 8,
+               max_bytes: int = CHUNK_BYTES) -> int:
+    """How many inputs to push through the cascade at once to stay within ``max_bytes``."""
+    return max(1, int(max_bytes // max(bytes_per_sample(plan, shape, itemsize), 1)))
+
+
 #: ops of recent ``run_cascade`` calls that passed none (kept with their filters)
 _OPS_CACHE: "OrderedDict[tuple, tuple]" = OrderedDict()
 _OPS_CACHE_SIZE = 8
 
 
-def _cached_ops(plan, phi_half, psi, shape) -> CascadeOps:
-    key = (id(plan), id(phi_half), tuple((m, id(v)) for m, v in psi.items()), shape)
+def _cached_ops(plan, phi_half, psi, shape, eps) -> CascadeOps:
+    key = (id(plan), id(phi_half), tuple((m, id(v)) for m, v in psi.items()), shape, eps)
     hit = _OPS_CACHE.get(key)
     if hit is None:
-        hit = (prepare_cascade(plan, phi_half, psi, shape), (plan, phi_half, psi))
+        hit = (prepare_cascade(plan, phi_half, psi, shape, eps), (plan, phi_half, psi))
         _OPS_CACHE[key] = hit
         while len(_OPS_CACHE) > _OPS_CACHE_SIZE:
             _OPS_CACHE.popitem(last=False)
