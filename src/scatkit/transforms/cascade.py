@@ -483,6 +483,51 @@ def lazy_filters(transform, backend=None, like=None):
     return transform._filter_cache[key]
 
 
+class CascadeTransform:
+    """Mixin of the transforms computed by :func:`run_cascade` on a padded grid
+    ``cascade_shape`` (``Scattering1D``, ``Scattering2D``): lazily converted
+    filters, fold terms built once (``fast`` chooses their threshold) and
+    batches cut into chunks of bounded memory (identical output)."""
+
+    fast: bool = False
+    _ops: "CascadeOps | None" = None
+
+    @property
+    def cascade_shape(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def filters(self, backend=None, like=None):
+        """The filters for ``backend`` on ``like``'s device and precision, each entry
+        converted on first use (the cascade computes from :meth:`cascade_ops`)."""
+        return lazy_filters(self, backend, like)
+
+    def cascade_ops(self) -> "CascadeOps":
+        """The fold terms of the cascade (built once, from the float64 filters)."""
+        if self._ops is None:
+            f = self._numpy_filters()
+            self._ops = prepare_cascade(self.plan, f["phi_half"], f["psi"], self.cascade_shape,
+                                        eps=FAST_EPS if self.fast else EXACT_EPS)
+        return self._ops
+
+    def _compute(self, backend, x, filters):
+        itemsize = 8 if str(x.dtype).endswith("float32") else 16
+        step = chunk_size(self.plan, self.cascade_shape, itemsize)
+        if x.shape[0] <= step:
+            return self._compute_chunk(backend, x, filters)
+        return backend.concatenate([self._compute_chunk(backend, x[i:i + step], filters)
+                                    for i in range(0, x.shape[0], step)], axis=0)
+
+    def _cascade(self, backend, U0, filters):
+        """:func:`run_cascade` on the padded batch ``U0``, in output channel order."""
+        own = any(filters is f for f in self._filter_cache.values())
+        # the transform's own filters: its precomputed fold terms; filters passed
+        # in (e.g. the nn.Module's buffers): fold terms built from them
+        outs = run_cascade(backend, U0, self.plan, filters["phi_half"], filters["psi"],
+                           ndim=len(self.cascade_shape), ops=self.cascade_ops() if own else None,
+                           eps=FAST_EPS if self.fast else EXACT_EPS)
+        return backend.take(backend.concatenate(outs, axis=1), self.plan.order_index, 1)
+
+
 #: Default bound on the intermediate arrays of one chunk of a batch, in bytes
 #: (see :func:`chunk_size`); the output does not depend on it.
 CHUNK_BYTES = 48 * 2**20

@@ -21,8 +21,7 @@ import numpy as np
 
 from ..filters.morlet1d import CRITERION_AMPLITUDE, SIGMA0, filter_bank_1d, gauss_1d, temporal_support
 from .base import ScatteringBase, check_int, check_shape
-from .cascade import (EXACT_EPS, FAST_EPS, build_plan, chunk_size, lazy_filters,
-                      prepare_cascade, run_cascade)
+from .cascade import CascadeTransform, build_plan
 
 #: largest order of the cascade
 MAX_ORDER = 3
@@ -52,7 +51,7 @@ def compute_padding(N: int, T: float, sigma0: float = SIGMA0,
     return Np, left, Np - N - left
 
 
-class Scattering1D(ScatteringBase):
+class Scattering1D(CascadeTransform, ScatteringBase):
     r"""1D scattering transform of signals of a fixed length.
 
     Parameters
@@ -158,18 +157,10 @@ class Scattering1D(ScatteringBase):
         return {"phi_half": half,
                 "psi": {m: bank.psi[min(m, 2)] for m in range(1, self.max_order + 1)}}
 
-    def filters(self, backend=None, like=None):
-        """The filters for ``backend`` on ``like``'s device and precision, each entry
-        converted on first use (the cascade computes from :meth:`cascade_ops`)."""
-        return lazy_filters(self, backend, like)
-
-    def cascade_ops(self):
-        """The fold terms of the cascade (built once, from the float64 filters)."""
-        if self._ops is None:
-            f = self._numpy_filters()
-            self._ops = prepare_cascade(self.plan, f["phi_half"], f["psi"], (self.N_padded,),
-                                        eps=FAST_EPS if self.fast else EXACT_EPS)
-        return self._ops
+    @property
+    def cascade_shape(self) -> tuple[int, ...]:
+        """The padded grid the cascade runs on."""
+        return (self.N_padded,)
 
     @property
     def output_channels(self) -> int:
@@ -178,25 +169,8 @@ class Scattering1D(ScatteringBase):
     def output_shape(self):
         return (self.output_channels, self.ind_end - self.ind_start)
 
-    def _compute(self, backend, x, filters):
-        # bounded memory: chunks of the batch (identical output, see cascade.chunk_size)
-        itemsize = 8 if str(x.dtype).endswith("float32") else 16
-        step = chunk_size(self.plan, (self.N_padded,), itemsize)
-        if x.shape[0] <= step:
-            return self._compute_chunk(backend, x, filters)
-        return backend.concatenate([self._compute_chunk(backend, x[i:i + step], filters)
-                                    for i in range(0, x.shape[0], step)], axis=0)
-
     def _compute_chunk(self, backend, x, filters):
-        U0 = backend.pad(x, ((self.pad_left, self.pad_right),), mode="reflect")
-        own = any(filters is f for f in self._filter_cache.values())
-        # the transform's own filters: its precomputed fold terms; filters passed
-        # in (e.g. the nn.Module's buffers): fold terms built from them
-        outs = run_cascade(backend, U0, self.plan, filters["phi_half"], filters["psi"], ndim=1,
-                           ops=self.cascade_ops() if own else None,
-                           eps=FAST_EPS if self.fast else EXACT_EPS)
-        out = backend.concatenate(outs, axis=1)
-        out = backend.take(out, self.plan.order_index, 1)
+        out = self._cascade(backend, backend.pad(x, ((self.pad_left, self.pad_right),), mode="reflect"), filters)
         return out[..., self.ind_start:self.ind_end]
 
     def meta(self):

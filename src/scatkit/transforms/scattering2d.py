@@ -15,8 +15,7 @@ import numpy as np
 
 from ..filters.morlet2d import filter_bank_2d
 from .base import ScatteringBase, check_int, check_shape
-from .cascade import (EXACT_EPS, FAST_EPS, build_plan, chunk_size, lazy_filters,
-                      prepare_cascade, run_cascade)
+from .cascade import CascadeTransform, build_plan
 
 #: largest order of the cascade
 MAX_ORDER = 3
@@ -27,7 +26,7 @@ def padded_size(n: int, J: int) -> int:
     return ((n + 2**J) // 2**J + 1) * 2**J
 
 
-class Scattering2D(ScatteringBase):
+class Scattering2D(CascadeTransform, ScatteringBase):
     r"""2D scattering transform of images of a fixed size.
 
     Parameters
@@ -101,18 +100,10 @@ class Scattering2D(ScatteringBase):
         half = [p[..., : p.shape[-1] // 2 + 1] for p in bank.phi]
         return {"phi_half": half, "psi": {m: bank.psi for m in range(1, self.max_order + 1)}}
 
-    def filters(self, backend=None, like=None):
-        """The filters for ``backend`` on ``like``'s device and precision, each entry
-        converted on first use (the cascade computes from :meth:`cascade_ops`)."""
-        return lazy_filters(self, backend, like)
-
-    def cascade_ops(self):
-        """The fold terms of the cascade (built once, from the float64 filters)."""
-        if self._ops is None:
-            f = self._numpy_filters()
-            self._ops = prepare_cascade(self.plan, f["phi_half"], f["psi"], tuple(self.padded_shape),
-                                        eps=FAST_EPS if self.fast else EXACT_EPS)
-        return self._ops
+    @property
+    def cascade_shape(self) -> tuple[int, ...]:
+        """The padded grid the cascade runs on."""
+        return tuple(self.padded_shape)
 
     @property
     def output_channels(self) -> int:
@@ -121,25 +112,8 @@ class Scattering2D(ScatteringBase):
     def output_shape(self):
         return (self.output_channels, self.shape[0] // 2**self.J, self.shape[1] // 2**self.J)
 
-    def _compute(self, backend, x, filters):
-        # bounded memory: chunks of the batch (identical output, see cascade.chunk_size)
-        itemsize = 8 if str(x.dtype).endswith("float32") else 16
-        step = chunk_size(self.plan, tuple(self.padded_shape), itemsize)
-        if x.shape[0] <= step:
-            return self._compute_chunk(backend, x, filters)
-        return backend.concatenate([self._compute_chunk(backend, x[i:i + step], filters)
-                                    for i in range(0, x.shape[0], step)], axis=0)
-
     def _compute_chunk(self, backend, x, filters):
-        U0 = backend.pad(x, self.pads, mode="reflect")
-        own = any(filters is f for f in self._filter_cache.values())
-        # the transform's own filters: its precomputed fold terms; filters passed
-        # in (e.g. the nn.Module's buffers): fold terms built from them
-        outs = run_cascade(backend, U0, self.plan, filters["phi_half"], filters["psi"], ndim=2,
-                           ops=self.cascade_ops() if own else None,
-                           eps=FAST_EPS if self.fast else EXACT_EPS)
-        out = backend.concatenate(outs, axis=1)
-        out = backend.take(out, self.plan.order_index, 1)
+        out = self._cascade(backend, backend.pad(x, self.pads, mode="reflect"), filters)
         return out[..., 1:-1, 1:-1]
 
     def meta(self):
