@@ -404,7 +404,9 @@ def tabulate(ctx, errors, sizes):
     ctx.table("mnist_test_error_pct", columns, rows, caption=(
         f"% test error on a fixed set of {ctx.config['n_test']} digits, mean ± std over "
         f"{ctx.config['n_draws']} training draws; scattering J={J}, L={L}, log(S+{LOG_EPS}); "
-        "'paper' = Bruna & Mallat 2013 (PAPERS.md, on the full MNIST test set)."))
+        "'paper' = Bruna & Mallat 2013 (PAPERS.md, on the full MNIST test set). At the "
+        "largest size every draw is the whole non-test pool (when it holds that many "
+        "digits), so its spread comes only from CV folds and ConvNet seeds."))
     dim_rows = [[size] + [_summary(errors, f"pca_dim/{f}", size) for f in FEATURES]
                 for size in sizes]
     ctx.table("mnist_pca_dimension", ["train"] + [f"d ({f})" for f in FEATURES], dim_rows,
