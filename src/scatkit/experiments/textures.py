@@ -190,21 +190,24 @@ def random_splits(labels: np.ndarray, n_train: int, n_splits: int, rng) -> list:
     return splits
 
 
-def classify(features, labels, train, test, test_features=None, test_labels=None) -> float:
-    """Accuracy (%) of the cross-validated affine PCA classifier on one split.
-
-    Trained on ``features[train]``; tested on ``features[test]``, or on
-    ``test_features[test]`` with ``test_labels[test]`` when given (another image set).
-    """
+def fit_classifier(X, y):
+    """The affine PCA classifier, its dimension picked by cross-validation on ``(X, y)``."""
     from ..learn import AffinePCAClassifierCV
 
-    n_per_class = np.bincount(labels[train]).max()
+    n_per_class = np.bincount(y).max()
     dims = [d for d in PCA_DIMS if d < n_per_class]
-    clf = AffinePCAClassifierCV(n_components=dims, cv=min(CV_FOLDS, n_per_class))
-    clf.fit(features[train], labels[train])
-    X = features if test_features is None else test_features
-    y = labels if test_labels is None else test_labels
-    return 100.0 * float((clf.predict(X[test]) == y[test]).mean())
+    return AffinePCAClassifierCV(n_components=dims, cv=min(CV_FOLDS, n_per_class)).fit(X, y)
+
+
+def accuracy(clf, X, y) -> float:
+    """Accuracy in percent."""
+    return 100.0 * float((clf.predict(X) == y).mean())
+
+
+def classify(features, labels, train, test) -> float:
+    """Accuracy (%) of the cross-validated affine PCA classifier on one split."""
+    clf = fit_classifier(features[train], labels[train])
+    return accuracy(clf, features[test], labels[test])
 
 
 # -- the experiment -----------------------------------------------------------------
@@ -332,12 +335,16 @@ def run(ctx):
     angles = ctx.rng(1).uniform(0.0, 360.0, size=len(rot_idx))
     rotated = rotate_images(images[rot_idx], angles)
     ctx.config["n_rotated"] = int(len(rot_idx))
-    # one BLAS thread: the small angular matrix products thrash on a shared machine
+    # one BLAS thread: small matrix products and SVDs thrash on a shared machine
     with threadpool_limits(limits=1, user_api="blas"):
         full, disc, rot, transforms = _feature_sets(ctx, cfg, images, rotated)
         _invariance(ctx, cfg, images, labels, {k: v[rot_idx] for k, v in disc.items()}, rot,
                     transforms)
+        _classification(ctx, cfg, labels, full, disc, rot, rot_idx)
 
+
+def _classification(ctx, cfg, labels, full, disc, rot, rot_idx):
+    """Accuracy over random splits: the KTH-TIPS table and the rotation test."""
     rng = ctx.rng(2)
     rows, rot_rows = [], []
     for name in full:
@@ -354,10 +361,12 @@ def run(ctx):
         # test on the rotated images whose unrotated version is not in the training set
         rot_tests = [np.flatnonzero(~np.isin(rot_idx, tr)) for tr, _ in splits]
         for name in rot:
-            same = np.array([classify(disc[name], labels, tr, rot_idx[te])
-                             for (tr, _), te in zip(splits, rot_tests)])
-            turned = np.array([classify(disc[name], labels, tr, te, rot[name], labels[rot_idx])
-                               for (tr, _), te in zip(splits, rot_tests)])
+            same, turned = [], []
+            for (tr, _), te in zip(splits, rot_tests):
+                clf = fit_classifier(disc[name][tr], labels[tr])  # one fit, two test sets
+                same.append(accuracy(clf, disc[name][rot_idx[te]], labels[rot_idx[te]]))
+                turned.append(accuracy(clf, rot[name][te], labels[rot_idx[te]]))
+            same, turned = np.array(same), np.array(turned)
             ctx.metric(f"accuracy_pct/{name}_disc/n{n}/mean", same.mean())
             ctx.metric(f"accuracy_pct/{name}_disc/n{n}/std", same.std())
             ctx.metric(f"accuracy_pct/{name}_rotated_test/n{n}/mean", turned.mean())
