@@ -16,7 +16,8 @@ __all__ = ["WORKLOADS", "DEFAULT", "Workload", "Result", "run", "run_workload", 
 
 
 def run(names=None, *, peer: bool = True, peer_env=None, repeats: int = 5, threads: int | None = None,
-        batch: int | None = None, memory: bool = True, log=print) -> list[Result]:
+        batch: int | None = None, batch_divisor: int = 1, memory: bool = True,
+        log=print) -> list[Result]:
     """Run the benchmark on the workloads ``names`` (default: the issue's table).
 
     Parameters
@@ -32,6 +33,8 @@ def run(names=None, *, peer: bool = True, peer_env=None, repeats: int = 5, threa
         (default ``SCATKIT_NUM_THREADS`` or every core).
     batch : int, optional
         Override every workload's batch size (quick runs).
+    batch_divisor : int
+        Divide every workload's batch size by this (at least one input).
     memory : bool
         Measure peak memory in fresh processes.
     """
@@ -53,7 +56,8 @@ def run(names=None, *, peer: bool = True, peer_env=None, repeats: int = 5, threa
     results = []
     try:
         for name in names:
-            w = WORKLOADS[name].with_batch(batch)
+            w = WORKLOADS[name]
+            w = w.with_batch(batch if batch is not None else max(1, w.batch // batch_divisor))
             log(f"{name}: {w.describe()}")
             results.append(run_workload(w, worker, repeats=repeats, memory=memory,
                                         peer_python=peer_python, log=log))

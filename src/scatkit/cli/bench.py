@@ -22,6 +22,9 @@ def add_parser(sub):
                    help="FFT workers and torch threads for both libraries "
                    "(default: $SCATKIT_NUM_THREADS or every core)")
     p.add_argument("--batch", type=int, default=None, help="override every workload's batch size")
+    p.add_argument("--batch-divisor", type=int, default=1, metavar="D",
+                   help="divide every workload's batch size by D (at least 1 input; quick runs on a "
+                   "busy machine)")
     p.add_argument("--no-peer", action="store_true", help="time scatkit only (no Kymatio)")
     p.add_argument("--peer-env", default=None, help="the Kymatio environment (default .venv-kymatio)")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory probes")
@@ -36,10 +39,13 @@ def main(args) -> int:
 
     if args.repeats < 1:
         raise ValueError("--repeats must be at least 1")
+    if args.batch_divisor < 1:
+        raise ValueError("--batch-divisor must be at least 1")
     threads = args.threads or default_threads()
     log = (lambda msg: print(msg, file=sys.stderr, flush=True))
     results = run(args.workloads, peer=not args.no_peer, peer_env=args.peer_env,
                   repeats=args.repeats, threads=threads, batch=args.batch,
+                  batch_divisor=args.batch_divisor,
                   memory=not args.no_memory, log=log)
     print(f"machine: {machine_description(threads)}; medians of {args.repeats} alternating repeats")
     print(format_table(results))
