@@ -166,7 +166,8 @@ def test_scattering_transformer_matches_scattering2d():
     assert tr.transform(imgs.astype(np.float32)).dtype == np.float32
     logged = ScatteringTransformer(J=2, L=4, log=True, eps=1e-3).fit_transform(imgs)
     assert np.allclose(logged, np.log(np.abs(ref.reshape(5, -1)) + 1e-3))
-    pickle.loads(pickle.dumps(tr))  # fitted transformer survives pickling
+    restored = pickle.loads(pickle.dumps(tr))  # fitted transformer survives pickling
+    assert np.allclose(restored.transform(imgs), out)
 
 
 def test_scattering_transformer_1d_and_shape_param():

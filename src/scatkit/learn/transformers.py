@@ -292,6 +292,18 @@ class ScatteringTransformer(TransformerMixin, BaseEstimator):
         n_pos = math.prod(self.output_shape_[1:])
         return np.array([f"{name}_p{p}" for name in channels for p in range(n_pos)], dtype=object)
 
+    def __getstate__(self):
+        # the transform (filters, caches) is rebuilt from the parameters on unpickling,
+        # so pickles stay small and do not depend on the transform being picklable
+        state = super().__getstate__()
+        state.pop("scattering_", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "input_shape_" in state:
+            self.scattering_ = self._build(tuple(state["input_shape_"]))
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
