@@ -78,9 +78,7 @@ class _TreeModule(nn.Module):
         return nn.Parameter(t, requires_grad=self.learnable)
 
     def _weights(self) -> dict:
-        def grouped(p):  # (C*F, 1, K..) -> (C, F, K..)
-            return p  # reshaped in forward, where C is known
-
+        """Grouped-conv weights ``(C * F, 1) + K``, reshaped by :class:`_GroupedOps`."""
         return {"low": list(self.low), "band": [list(b) for b in self.band], "out": self.out}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
