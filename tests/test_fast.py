@@ -15,8 +15,8 @@ from scatkit.filters import morlet1d
 from scatkit.transforms.cascade import apply_terms, fold_terms
 
 #: fast mode may differ from the exact coefficients by at most this (relative to max |S x|);
-#: docs/BENCHMARKS.md reports the measured values (about 1e-5 .. 5e-5)
-FAST_TOL = 1e-3
+#: docs/BENCHMARKS.md reports the measured values (up to about 6e-4)
+FAST_TOL = 3e-3
 
 
 def _naive_fold(X_full, filt, m_shape, half_out):
