@@ -1,0 +1,299 @@
+r"""CIFAR-10 with unsupervised scattering and hybrid scattering + CNN networks.
+
+Pipelines (``test_error_pct/<pipeline>/n<train images>``):
+
+- ``scat_linear``: colour (YUV) translation scattering
+  (:class:`scatkit.colour.ColourScattering`, ``J = J_UNSUP``, ``L``),
+  :math:`\log(S x + \epsilon)`, standardisation, ridge (least-squares) classifier;
+- ``scat_nystroem``: the same features, a Nyström approximation of a Gaussian
+  kernel (``NYSTROEM_COMPONENTS`` landmarks), linear SVM;
+- ``rigid_linear``: roto-translation scattering
+  (:class:`scatkit.RigidMotionScattering2D`) of each channel, same classifier
+  (on ``RIGID_PER_CLASS`` training images per class only: it is slow on CPU);
+- ``hybrid_cnn``: YUV scattering with ``J = 2`` (log) followed by a small CNN
+  (:func:`small_cnn`), trained with a fixed recipe and horizontal flips
+  (features of flipped images computed once, one of the two drawn per sample
+  and epoch);
+- ``pixel_cnn``: the same CNN head after a strided stem that maps the
+  32 x 32 pixels to 8 x 8 maps (the resolution of ``J = 2`` scattering).
+
+Few samples: ``FEW_PER_CLASS`` images per class, ``DRAWS`` random draws,
+``/mean`` and ``/std`` keys.  Features are computed once and cached in
+``OUT/cifar10/cache/`` (npz).
+
+Reference numbers: the seed's slide (scattering + unsupervised: 20% error,
+deep net 7%) and Oyallon & Mallat, CVPR 2015 (roto-translation scattering +
+Gaussian SVM: 17.7% error); see ``docs/cifar10.md``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+#: image side
+SIDE = 32
+#: scattering scale of the unsupervised pipelines and of the hybrid network
+J_UNSUP, J_HYBRID = 3, 2
+#: orientations of the translation and rigid-motion scattering
+L_TRANSLATION, L_RIGID = 8, 8
+#: epsilon of log(S + eps)
+LOG_EPS = 1e-6
+#: ridge penalty of the linear (least-squares one-vs-all) classifier, relative to the
+#: number of features (standardised features: the Gram matrix's trace is n * d)
+RIDGE_ALPHA_PER_FEATURE = 1.0
+#: Nyström landmarks, linear-SVM regularisation
+NYSTROEM_COMPONENTS, SVM_C = 2000, 1e-2
+#: CNN recipe: width, epochs, batch, learning rate, momentum, weight decay
+CNN_WIDTH, EPOCHS, BATCH, LR, MOMENTUM, WEIGHT_DECAY = 128, 30, 128, 0.05, 0.9, 5e-4
+#: scattering batch size (images)
+SCAT_BATCH = 256
+
+#: problem sizes: full and --quick
+SETTINGS = {
+    False: dict(train_per_class=None, test_per_class=None, rigid_per_class=500,
+                few_per_class=(100, 500, 1000), draws=3, epochs=EPOCHS, L_rigid=L_RIGID,
+                nystroem=NYSTROEM_COMPONENTS),
+    True: dict(train_per_class=20, test_per_class=10, rigid_per_class=3, few_per_class=(5,),
+               draws=1, epochs=1, L_rigid=2, nystroem=50),
+}
+
+#: published numbers (% test error)
+PAPER = {"seed_scat_unsupervised": 20.0, "seed_deep_net": 7.0,
+         "oyallon_mallat_2015_roto_translation": 17.7}
+
+
+# -- features -------------------------------------------------------------------
+def scattering_features(ctx, name, images, J, L, transform="translation", colour="yuv"):
+    """Log colour scattering of uint8 ``(N, 32, 32, 3)`` images, cached as ``cache/<name>.npz``."""
+    from ..colour import ColourScattering, to_channels_first
+
+    cache = ctx.path("cache") / f"{name}.npz"
+    if cache.is_file():
+        with np.load(cache) as z:
+            if z["features"].shape[0] == len(images):
+                return z["features"], float(z["seconds"])
+    S = ColourScattering(J, (SIDE, SIDE), L=L, colour=colour, transform=transform)
+    start = time.perf_counter()
+    chunks = [S(to_channels_first(images[i:i + SCAT_BATCH]))
+              for i in ctx.tqdm(range(0, len(images), SCAT_BATCH), desc=name)]
+    feats = np.log(np.abs(np.concatenate(chunks)) + LOG_EPS).astype(np.float32)
+    seconds = time.perf_counter() - start
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, features=feats, seconds=seconds)
+    return feats, seconds
+
+
+# -- classifiers ------------------------------------------------------------------
+def linear_error(Xtr, ytr, Xte, yte, kernel_components=None, seed=0):
+    r"""% test error of a standardised ridge (one-vs-all least-squares) classifier, or of
+    Nyström (Gaussian kernel, :math:`\gamma = 1/d`) + linear SVM; and the fit seconds.
+
+    A ridge classifier is solved in closed form, much faster on this CPU than an
+    iterative logistic regression on ~10^4 features.
+    """
+    from sklearn.kernel_approximation import Nystroem
+    from sklearn.linear_model import RidgeClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import LinearSVC
+
+    Xtr, Xte = Xtr.reshape(len(Xtr), -1), Xte.reshape(len(Xte), -1)
+    if kernel_components is None:
+        clf = make_pipeline(StandardScaler(),
+                            RidgeClassifier(alpha=RIDGE_ALPHA_PER_FEATURE * Xtr.shape[1]))
+    else:
+        n = min(kernel_components, len(Xtr))
+        clf = make_pipeline(StandardScaler(),
+                            Nystroem(gamma=1.0 / Xtr.shape[1], n_components=n, random_state=seed),
+                            LinearSVC(C=SVM_C))
+    start = time.perf_counter()
+    clf.fit(Xtr, ytr)
+    seconds = time.perf_counter() - start
+    return 100.0 * float(np.mean(clf.predict(Xte) != yte)), seconds
+
+
+def small_cnn(in_channels: int, n_classes: int = 10, width: int = CNN_WIDTH, stem: bool = False):
+    """The CNN on 8 x 8 maps: [conv3x3-BN-ReLU] x 2, avg-pool 2, conv3x3-BN-ReLU, global pool, linear.
+
+    ``stem=True`` prepends two stride-2 conv3x3-BN-ReLU layers mapping 32 x 32
+    pixels to 8 x 8 maps (the pixel baseline); otherwise the input is
+    batch-normalised (scattering channels have very different scales).
+    """
+    from torch import nn
+
+    def block(cin, cout, stride=1):
+        return [nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False),
+                nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+
+    head = [nn.BatchNorm2d(in_channels)] if not stem else \
+        block(in_channels, width // 2, 2) + block(width // 2, width, 2)
+    c0 = in_channels if not stem else width
+    layers = head + block(c0, width) + block(width, width) + [nn.AvgPool2d(2)] \
+        + block(width, width) + [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, n_classes)]
+    return nn.Sequential(*layers)
+
+
+def train_cnn(Xtr, ytr, Xte, yte, epochs, seed, stem, Xtr_flip=None, progress=None):
+    """Train :func:`small_cnn` (SGD, cosine schedule); returns (% test error, seconds).
+
+    ``Xtr_flip``: inputs of the horizontally flipped training images; each
+    epoch draws, per sample, the original or the flipped one (augmentation).
+    """
+    import torch
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    Xtr = torch.from_numpy(np.ascontiguousarray(Xtr, dtype=np.float32))
+    Xfl = None if Xtr_flip is None else torch.from_numpy(np.ascontiguousarray(Xtr_flip,
+                                                                             dtype=np.float32))
+    ytr_t = torch.from_numpy(np.asarray(ytr, dtype=np.int64))
+    net = small_cnn(Xtr.shape[1], stem=stem)
+    opt = torch.optim.SGD(net.parameters(), lr=LR, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY,
+                          nesterov=True)
+    steps = epochs * int(np.ceil(len(Xtr) / BATCH))
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(steps, 1))
+    start = time.perf_counter()
+    epochs_iter = range(epochs) if progress is None else progress(range(epochs), desc="epochs")
+    for _ in epochs_iter:
+        net.train()
+        order = torch.from_numpy(rng.permutation(len(Xtr)))
+        for i in range(0, len(Xtr), BATCH):
+            idx = order[i:i + BATCH]
+            xb = Xtr[idx]
+            if Xfl is not None:
+                flip = torch.from_numpy(rng.random(len(idx)) < 0.5)
+                xb = torch.where(flip[:, None, None, None], Xfl[idx], xb)
+            loss = torch.nn.functional.cross_entropy(net(xb), ytr_t[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+    seconds = time.perf_counter() - start
+    net.eval()
+    with torch.no_grad():
+        Xte_t = torch.from_numpy(np.ascontiguousarray(Xte, dtype=np.float32))
+        pred = torch.cat([net(Xte_t[i:i + 1024]).argmax(1) for i in range(0, len(Xte_t), 1024)])
+    return 100.0 * float(np.mean(pred.numpy() != np.asarray(yte))), seconds
+
+
+def per_class_draw(labels, n_per_class, rng):
+    """Indices of ``n_per_class`` random images of each class."""
+    return np.concatenate([rng.choice(np.flatnonzero(labels == c), n_per_class, replace=False)
+                           for c in np.unique(labels)])
+
+
+def _pixels(images):
+    from ..colour import to_channels_first
+
+    x = to_channels_first(images)
+    return (x - x.mean(axis=(0, 2, 3), keepdims=True)) / x.std(axis=(0, 2, 3), keepdims=True)
+
+
+# -- the experiment ---------------------------------------------------------------
+def run(ctx):
+    from ..datasets import load_cifar10
+
+    cfg = SETTINGS[bool(ctx.quick)]
+    cache = ctx.path("cache")
+    train = load_cifar10(split="train", max_per_class=cfg["train_per_class"], cache_dir=cache,
+                         progress=ctx.progress)
+    test = load_cifar10(split="test", max_per_class=cfg["test_per_class"], cache_dir=cache,
+                        progress=ctx.progress)
+    ntr = len(train)
+    ctx.config.update(cfg, n_train=ntr, n_test=len(test), J_unsupervised=J_UNSUP,
+                      J_hybrid=J_HYBRID, L_translation=L_TRANSLATION, colour="yuv",
+                      log_eps=LOG_EPS, ridge_alpha_per_feature=RIDGE_ALPHA_PER_FEATURE, svm_C=SVM_C, cnn_width=CNN_WIDTH,
+                      batch=BATCH, lr=LR, weight_decay=WEIGHT_DECAY, augmentation="hflip",
+                      data="cifar10_jpg.tar (JPEG re-encodings of the official batches)")
+    ytr, yte = train.labels, test.labels
+    rows = []
+
+    # unsupervised: translation scattering, linear and kernel approximation
+    Ftr, s_tr = scattering_features(ctx, "scat_train", train.images, J_UNSUP, L_TRANSLATION)
+    Fte, _ = scattering_features(ctx, "scat_test", test.images, J_UNSUP, L_TRANSLATION)
+    ctx.metric("seconds/features/scat_train", s_tr)
+    for name, comps in (("scat_linear", None), ("scat_nystroem", cfg["nystroem"])):
+        err, sec = linear_error(Ftr, ytr, Fte, yte, comps, ctx.seed)
+        ctx.metric(f"test_error_pct/{name}/n{ntr}", err)
+        ctx.metric(f"train_seconds/{name}/n{ntr}", sec)
+        rows.append([name, f"J={J_UNSUP}, L={L_TRANSLATION}, YUV", ntr, f"{err:.2f}", f"{sec:.0f}"])
+
+    # unsupervised: roto-translation scattering on a per-class subset
+    sub = per_class_draw(ytr, cfg["rigid_per_class"], ctx.rng(1))
+    Rtr, _ = scattering_features(ctx, "rigid_train", train.images[sub], J_UNSUP, cfg["L_rigid"],
+                                 transform="rigid_motion")
+    Rte, _ = scattering_features(ctx, "rigid_test", test.images, J_UNSUP, cfg["L_rigid"],
+                                 transform="rigid_motion")
+    err, sec = linear_error(Rtr, ytr[sub], Rte, yte)
+    ctx.metric(f"test_error_pct/rigid_linear/n{len(sub)}", err)
+    rows.append(["rigid_linear", f"J={J_UNSUP}, L={cfg['L_rigid']}, YUV", len(sub), f"{err:.2f}",
+                 f"{sec:.0f}"])
+
+    # hybrid and pixel CNNs on the whole training set
+    Htr, _ = scattering_features(ctx, "hyb_train", train.images, J_HYBRID, L_TRANSLATION)
+    Hfl, _ = scattering_features(ctx, "hyb_train_flip", train.images[:, :, ::-1], J_HYBRID,
+                                 L_TRANSLATION)
+    Hte, _ = scattering_features(ctx, "hyb_test", test.images, J_HYBRID, L_TRANSLATION)
+    flat = (lambda F: F.reshape(len(F), -1, *F.shape[-2:]))
+    Htr, Hfl, Hte = flat(Htr), flat(Hfl), flat(Hte)
+    Ptr, Pte = _pixels(train.images), _pixels(test.images)
+    Pfl = Ptr[..., ::-1]
+    for name, (a, b, c, stem) in {"hybrid_cnn": (Htr, Hfl, Hte, False),
+                                  "pixel_cnn": (Ptr, Pfl, Pte, True)}.items():
+        err, sec = train_cnn(a, ytr, c, yte, cfg["epochs"], ctx.seed, stem, b, ctx.tqdm)
+        ctx.metric(f"test_error_pct/{name}/n{ntr}", err)
+        ctx.metric(f"train_seconds/{name}/n{ntr}", sec)
+        rows.append([name, f"{cfg['epochs']} epochs, hflip", ntr, f"{err:.2f}", f"{sec:.0f}"])
+
+    # few samples: scattering (linear, hybrid) vs pixels, mean ± std over draws
+    few = {}
+    for n in cfg["few_per_class"]:
+        errs = {"scat_linear": [], "hybrid_cnn": [], "pixel_cnn": []}
+        for d in ctx.tqdm(range(cfg["draws"]), desc=f"{n}/class"):
+            idx = per_class_draw(ytr, n, ctx.rng(100 + d))
+            errs["scat_linear"].append(linear_error(Ftr[idx], ytr[idx], Fte, yte)[0])
+            errs["hybrid_cnn"].append(train_cnn(Htr[idx], ytr[idx], Hte, yte, cfg["epochs"], d,
+                                                False, Hfl[idx])[0])
+            errs["pixel_cnn"].append(train_cnn(Ptr[idx], ytr[idx], Pte, yte, cfg["epochs"], d,
+                                               True, Pfl[idx])[0])
+        for name, e in errs.items():
+            key = f"test_error_pct/{name}/n{10 * n}"
+            ctx.metric(key + "/mean", np.mean(e))
+            ctx.metric(key + "/std", np.std(e))
+            few[(name, n)] = (np.mean(e), np.std(e))
+    ctx.table("cifar10", ["pipeline", "setting", "train images", "test error %", "train s"], rows,
+              caption="Our runs (scatkit experiment cifar10); paper figures in the next table.")
+    ctx.table("cifar10_paper", ["method", "paper test error %"],
+              [["seed slide: scattering + unsupervised", PAPER["seed_scat_unsupervised"]],
+               ["seed slide: deep network", PAPER["seed_deep_net"]],
+               ["Oyallon & Mallat 2015: roto-translation scattering",
+                PAPER["oyallon_mallat_2015_roto_translation"]]],
+              caption="Published numbers (full 50,000-image training set).")
+    ctx.table("cifar10_few", ["pipeline", *[f"{n}/class" for n in cfg["few_per_class"]]],
+              [[name, *[f"{few[(name, n)][0]:.2f} ± {few[(name, n)][1]:.2f}"
+                        for n in cfg["few_per_class"]]]
+               for name in ("scat_linear", "hybrid_cnn", "pixel_cnn")],
+              caption=f"% test error, mean ± std over {cfg['draws']} draws.")
+    _figure(ctx, cfg, few)
+
+
+def _figure(ctx, cfg, few):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ns = np.array(cfg["few_per_class"]) * 10
+    for name in ("scat_linear", "hybrid_cnn", "pixel_cnn"):
+        m = np.array([few[(name, n)][0] for n in cfg["few_per_class"]])
+        s = np.array([few[(name, n)][1] for n in cfg["few_per_class"]])
+        ax.errorbar(ns, m, yerr=s, marker="o", capsize=3, label=name)
+    ax.set_xscale("log")
+    ax.set_xlabel("training images")
+    ax.set_ylabel("test error (%)")
+    ax.legend()
+    ax.set_title("CIFAR-10: scattering vs pixels")
+    ctx.figure("error_vs_train_size.png", fig)

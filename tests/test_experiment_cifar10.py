@@ -1,0 +1,44 @@
+"""Quick run of ``scatkit experiment cifar10`` (a few hundred images, one draw, one epoch)."""
+import json
+
+import numpy as np
+
+from conftest import requires_data, requires_torch
+
+
+@requires_torch
+@requires_data("cifar10")
+def test_quick_run(tmp_path):
+    from scatkit.experiments import cifar10
+    from scatkit.experiments.framework import run_experiment
+
+    res = run_experiment("cifar10", quick=True, out=tmp_path, progress=False)
+    out = tmp_path / "cifar10"
+    m = res["metrics"]
+    cfg = cifar10.SETTINGS[True]
+    n = 10 * cfg["train_per_class"]
+    for name in ("scat_linear", "scat_nystroem", "hybrid_cnn", "pixel_cnn"):
+        assert 0 <= m[f"test_error_pct/{name}/n{n}"] <= 100
+    for name in ("scat_linear", "hybrid_cnn", "pixel_cnn"):
+        assert f"test_error_pct/{name}/n{10 * cfg['few_per_class'][0]}/std" in m
+    assert f"test_error_pct/rigid_linear/n{10 * cfg['rigid_per_class']}" in m
+    # scattering + linear beats chance (90% error) even on 200 images
+    assert m[f"test_error_pct/scat_linear/n{n}"] < 85
+    assert (out / "error_vs_train_size.png").is_file()
+    assert json.loads((out / "results.json").read_text())["quick"] is True
+    assert "17.7" in (out / "table.md").read_text()
+    # features are cached: a second run reads them back
+    feats = sorted(p.name for p in (out / "cache").glob("*.npz"))
+    assert "scat_train.npz" in feats and "hyb_train_flip.npz" in feats
+    with np.load(out / "cache" / "scat_train.npz") as z:
+        assert z["features"].shape[0] == n and np.isfinite(z["features"]).all()
+
+
+def test_small_cnn_shapes():
+    import pytest
+
+    torch = pytest.importorskip("torch")
+    from scatkit.experiments.cifar10 import small_cnn
+
+    assert small_cnn(243)(torch.zeros(2, 243, 8, 8)).shape == (2, 10)
+    assert small_cnn(3, stem=True)(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
