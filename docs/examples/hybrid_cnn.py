@@ -5,7 +5,8 @@ networks", ICCV 2017) replace the first layers of a CNN by a 2D scattering trans
 with J=2: the 28x28 digit becomes 81 channels of 7x7 (order 0, 8 orientations x 2
 scales at order 1, and 48 order-2 paths), which a few learned convolutions classify.
 The scattering has no trainable parameters (its filters are buffers), so gradients
-flow only into the CNN.
+flow only into the CNN, and the scattering of the training digits is computed once
+and reused across epochs (the test accuracy is measured end to end, image -> label).
 
 Trained here on the 10,000-digit MNIST sample bundled with scatkit (8,000 train,
 2,000 test, shuffled and stratified).
@@ -43,8 +44,12 @@ class ScatteringCNN(nn.Module):
             nn.Conv2d(width, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(),
             nn.Flatten(), nn.Dropout(0.3), nn.Linear(width * h * w, n_classes))
 
+    def features(self, x):
+        """log(|S x| + eps); the modulus because order 0 (a local average) may dip below 0."""
+        return torch.log(self.scattering(x).abs() + self.eps)
+
     def forward(self, x):  # x: (batch, 28, 28)
-        return self.net(torch.log(self.scattering(x) + self.eps))
+        return self.net(self.features(x))
 
 
 def split(labels, n_test, seed):
@@ -77,12 +82,15 @@ def main(argv=None) -> None:
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=4e-3, epochs=epochs,
                                                     steps_per_epoch=-(-train.size // 128))
     start = time.perf_counter()
+    with torch.no_grad():  # fixed front end: scatter the training digits once
+        features = torch.cat([model.features(X[train[i:i + 500]]) for i in range(0, train.size, 500)])
+    print(f"scattering of {train.size} digits: {time.perf_counter() - start:.0f} s")
     for epoch in range(epochs):
         model.train()
-        order = train[torch.randperm(train.size).numpy()]
-        for i in range(0, order.size, 128):
+        order = torch.randperm(train.size)
+        for i in range(0, order.numel(), 128):
             batch = order[i:i + 128]
-            loss = nn.functional.cross_entropy(model(X[batch]), y[batch])
+            loss = nn.functional.cross_entropy(model.net(features[batch]), y[train][batch])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
