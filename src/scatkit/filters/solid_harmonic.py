@@ -53,8 +53,8 @@ import numpy as np
 from scipy.special import gamma, sph_harm_y
 
 __all__ = ["gaussian_moment", "fourier_grid", "spherical_coordinates", "spherical_harmonics",
-           "real_spherical_harmonics", "radial_profile", "solid_harmonic_filters", "real_solid_harmonic_filters",
-           "harmonic_index"]
+           "real_spherical_harmonics", "radial_profile", "solid_harmonic_filters",
+           "real_solid_harmonic_filters", "harmonic_index"]
 
 
 def gaussian_moment(l: int) -> float:
