@@ -97,9 +97,8 @@ def test_filter_normalisation():
     psi = solid_harmonic_filters(shape, 2.0, 2)
     from scatkit.filters.solid_harmonic import gaussian_moment
 
-    np.testing.assert_allclose((np.abs(psi) ** 2).sum(0),
-                               ((2 * r) ** 2 * np.exp(-0.5 * (2 * r) ** 2) / gaussian_moment(2)) ** 2,
-                               rtol=1e-10, atol=1e-16)
+    profile = (2 * r) ** 2 * np.exp(-0.5 * (2 * r) ** 2) / gaussian_moment(2)
+    np.testing.assert_allclose((np.abs(psi) ** 2).sum(0), profile**2, rtol=1e-10, atol=1e-16)
     assert gaussian_moment(2) == pytest.approx(3.0)
 
 
