@@ -29,8 +29,9 @@ __all__ = ["scatter_dask", "TransformRef", "cluster_client", "local_cluster"]
 #: transforms rebuilt in this process, by token (one entry per distinct transform)
 _WORKER_CACHE: dict[str, object] = {}
 
-#: attributes of a transform holding caches that are rebuilt on demand
-_CACHE_ATTRIBUTES = {"_filter_cache": dict, "_bank": lambda: None}
+#: attributes of a transform holding caches that are rebuilt on demand (filters per
+#: backend, the NumPy filter bank, the cascade's prepared operands), with their empty values
+_CACHE_ATTRIBUTES = {"_filter_cache": dict, "_bank": lambda: None, "_ops": lambda: None}
 
 
 def _strip_caches(S):
