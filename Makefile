@@ -1,5 +1,6 @@
 # Two entry points, both from a fresh machine with only python3 and a shell:
 #   make demo   -- create .venv, install scatkit with every extra, run the main job
+#                  (the MNIST experiment, quick form: scattering vs pixels vs ConvNet)
 #   make test   -- create .venv, install scatkit with the test extras, run the test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -7,7 +8,7 @@ PY := $(VENV)/bin/python
 SHARED_DATA := $(abspath ../shared/data)
 export SCATKIT_DATA ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
 
-.PHONY: demo test test-slow bench install clean
+.PHONY: demo test test-slow bench results install clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +19,8 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/scatkit demo
+	$(VENV)/bin/scatkit experiment mnist --quick --out results
+	@cat results/mnist/table.md
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q -m "not slow"
@@ -28,6 +30,10 @@ test-slow: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/scatkit bench
+
+# regenerate docs/RESULTS.md from the full runs under results/
+results: $(VENV)/.installed
+	$(PY) -m scatkit.experiments.report --results results --output docs/RESULTS.md
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .hypothesis

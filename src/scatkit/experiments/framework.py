@@ -175,10 +175,12 @@ def run_experiment(name: str, quick: bool = False, out: str | Path = DEFAULT_OUT
     return results
 
 
-def tables_markdown(results: dict) -> str:
-    """The Markdown of every table of a ``results.json`` dict."""
-    head = (f"## {results['experiment']}{' (quick)' if results['quick'] else ''}\n\n"
-            f"Run time {results['seconds']:.0f} s; scatkit {results['versions'].get('scatkit')}.\n\n")
+def tables_markdown(results: dict, command: str | None = None) -> str:
+    """The Markdown of every table of a ``results.json`` dict (and the command that made it)."""
+    head = f"## {results['experiment']}{' (quick)' if results['quick'] else ''}\n\n"
+    if command:
+        head += f"Command: `{command}`\n\n"
+    head += f"Run time {results['seconds']:.0f} s; scatkit {results['versions'].get('scatkit')}.\n\n"
     body = "\n".join(Table(t["columns"], t["rows"], t.get("caption", "")).to_markdown(title)
                      for title, t in results["tables"].items())
     return head + body

@@ -3,6 +3,7 @@
 Usage::
 
     python -m scatkit.experiments.report [--results results] [--output docs/RESULTS.md]
+        [--notes docs/RESULTS-notes.md]
 
 Only full (not ``--quick``) runs are used; an experiment without one is listed
 as not yet run.  Every number in the file comes from a ``results.json``.
@@ -26,8 +27,10 @@ other number was measured by the run named in its section.
 """
 
 
-def build_report(results_dir: Path) -> str:
+def build_report(results_dir: Path, notes: Path | None = None) -> str:
     parts = [HEADER]
+    if notes is not None and notes.exists():
+        parts.append(notes.read_text().strip() + "\n\n")
     missing = []
     for name in EXPERIMENTS:
         path = results_dir / name / "results.json"
@@ -38,8 +41,7 @@ def build_report(results_dir: Path) -> str:
         if results.get("quick"):
             missing.append(f"{name} (only a --quick run)")
             continue
-        parts.append(f"Command: `scatkit experiment {name} --out {results_dir}`\n\n")
-        parts.append(tables_markdown(results))
+        parts.append(tables_markdown(results, f"scatkit experiment {name} --out {results_dir}"))
         parts.append("\n")
     if missing:
         parts.append("## Not yet run in full\n\n" + "\n".join(f"- {m}" for m in missing) + "\n")
@@ -50,9 +52,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", default="results", type=Path)
     parser.add_argument("--output", default=Path("docs/RESULTS.md"), type=Path)
+    parser.add_argument("--notes", default=Path("docs/RESULTS-notes.md"), type=Path,
+                        help="Markdown included after the header: how the runs were made")
     args = parser.parse_args(argv)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(build_report(args.results))
+    args.output.write_text(build_report(args.results, args.notes))
     print(f"wrote {args.output}")
     return 0
 
