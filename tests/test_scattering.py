@@ -254,3 +254,22 @@ def test_cuda_matches_cpu():
     M = scatkit.torch.Scattering1D(J=5, shape=512, Q=4).cuda()
     y = torch.randn(2, 512)
     np.testing.assert_allclose(M(y.cuda()).cpu().numpy(), M.cpu()(y).numpy(), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("make,shape", [
+    (lambda: scatkit.Scattering1D(5, 256, Q=4), (2, 256)),
+    (lambda: scatkit.Scattering2D(2, (20, 20), L=4), (2, 20, 20)),
+    (lambda: scatkit.HarmonicScattering3D(1, (8, 8, 8), L=1), (1, 8, 8, 8)),
+    (lambda: scatkit.TimeFrequencyScattering(J=5, J_fr=2, Q=4, shape=512), (1, 512)),
+    (lambda: scatkit.RigidMotionScattering2D(2, (16, 16), L=4), (1, 16, 16)),
+])
+def test_transforms_pickle_after_use(make, shape):
+    """A used transform pickles (caches dropped, rebuilt on load) and computes the same."""
+    import pickle
+
+    S = make()
+    x = np.random.default_rng(9).standard_normal(shape)
+    before = S(x)
+    blob = pickle.dumps(S)
+    restored = pickle.loads(blob)
+    np.testing.assert_array_equal(restored(x), before)

@@ -60,6 +60,17 @@ class ScatteringBase:
         self.check_finite = bool(check_finite)
         self._filter_cache: dict[Any, Any] = {}
 
+    #: attributes that only cache what the parameters determine; pickling drops them
+    #: (they hold backend arrays and closures) and they are rebuilt on first use
+    _CACHE_ATTRIBUTES = ("_filter_cache", "_ops", "_bank")
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        for name in self._CACHE_ATTRIBUTES:
+            if name in state:
+                state[name] = {} if name == "_filter_cache" else None
+        return state
+
     # -- filters -----------------------------------------------------------
     def _numpy_filters(self) -> dict:
         raise NotImplementedError
