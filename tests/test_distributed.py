@@ -3,7 +3,6 @@ LocalCluster (loopback), and ``scatkit features --scheduler`` gives the same sto
 
 from __future__ import annotations
 
-import pickle
 
 import numpy as np
 import pytest
@@ -36,11 +35,8 @@ def test_transform_ref_ships_no_filters():
     x = np.random.default_rng(3).random((32, 32), dtype=np.float32)
     y = S(x)  # builds and caches the filters
     ref = TransformRef(S)
-    assert len(ref.payload) < 20_000
-    try:  # the used transform itself is large, or not picklable at all (cached closures)
-        assert len(pickle.dumps(S)) > 20_000
-    except (AttributeError, TypeError, pickle.PicklingError):
-        pass
+    assert len(ref.payload) < 20_000  # the filters (hundreds of kB here) are not shipped
+    assert ref.get() is ref.get()  # unpickled once per process
     np.testing.assert_array_equal(ref.get()(x), y)
 
 

@@ -18,7 +18,6 @@ token of the pickle), so a graph with many tasks stays light.
 from __future__ import annotations
 
 import contextlib
-import copy
 import hashlib
 import pickle
 
@@ -29,26 +28,13 @@ __all__ = ["scatter_dask", "TransformRef", "cluster_client", "local_cluster"]
 #: transforms rebuilt in this process, by token (one entry per distinct transform)
 _WORKER_CACHE: dict[str, object] = {}
 
-#: attributes of a transform holding caches that are rebuilt on demand (filters per
-#: backend, the NumPy filter bank, the cascade's prepared operands), with their empty values
-_CACHE_ATTRIBUTES = {"_filter_cache": dict, "_bank": lambda: None, "_ops": lambda: None}
-
-
-def _strip_caches(S):
-    """A shallow copy of ``S`` without its (large, rebuildable) filter caches."""
-    light = copy.copy(S)
-    for name, empty in _CACHE_ATTRIBUTES.items():
-        if name in vars(light):
-            setattr(light, name, empty())
-    return light
-
-
 class TransformRef:
-    """A picklable handle on a transform: the pickle of the transform without its
-    filter caches, and a token; :meth:`get` unpickles it once per process."""
+    """A picklable handle on a transform: its pickle (transforms drop their filter
+    caches when pickled, see ``ScatteringBase.__getstate__``) and a token;
+    :meth:`get` unpickles it once per process."""
 
     def __init__(self, S):
-        self.payload = pickle.dumps(_strip_caches(S))
+        self.payload = pickle.dumps(S)
         self.token = hashlib.sha256(self.payload).hexdigest()
 
     def get(self):
