@@ -180,14 +180,16 @@ def _cost(ctx, cfg):
             N = n**ndim
             x = torch.rand((n,) * ndim)
             for name, make in engines.items():
+                t0 = time.perf_counter()
                 T = make(n)
                 est = _tree_bytes(T, N) if name.startswith("tree") else FFT_BYTES_PER_SAMPLE * N
                 if est > cfg["bench_memory_gb"] * 2**30:
                     continue  # would not fit next to the other jobs; stated in the table
                 repeats = cfg["bench_repeats"] if N <= 2**18 else 1
                 with torch.no_grad():
-                    if N <= 2**16:
-                        T(x)  # warm-up (filters, caches)
+                    # warm-up: builds the filters and caches, timed apart from the calls
+                    T(x)
+                    ctx.metric(f"setup_seconds/{name}_{ndim}d/n{n}", time.perf_counter() - t0)
                     wall, cpu = _time(T, x, repeats)
                 results[(ndim, name, n)] = cpu
                 ctx.metric(f"seconds/{name}_{ndim}d/n{n}", wall)
@@ -229,8 +231,9 @@ def _cost_report(ctx, cfg, results):
     ctx.figure("cost.png", fig)
     ctx.table("cost", ["", "n", "fft s", "tree_morlet s", "tree_haar s"], times,
               "Median CPU seconds (time.process_time, both torch threads) for one input (torch "
-              "float32; machine shared with other jobs, load average at start "
-              f"{ctx.config['load_average_start']}; wall times are under seconds/...); 'skipped': "
+              "float32; filters built by a warm-up call first; load average (1, 5, 15 min) at "
+              f"the start {tuple(round(v, 2) for v in ctx.config['load_average_start'])}; wall "
+              "times are under seconds/...); 'skipped': "
               f"estimated memory above {cfg['bench_memory_gb']} GB. n is the side (2D) or the "
               "length (1D).")
     ctx.table("crossover", ["", "tree", "crossover n (faster than fft from here on)",
