@@ -130,15 +130,16 @@ def _l1_norm_time(h_f: np.ndarray) -> np.ndarray:
     return (edge + 2.0 * inner) / N
 
 
-def _periodized_gaussians(N: int, centers, sigmas, P: int,
-                          cutoff: float = GAUSS_CUTOFF) -> np.ndarray:
-    r"""Rows :math:`\frac{1}{2P-1}\sum_p e^{-(\omega_q + p - c)^2/(2\sigma^2)}`, one per
-    centre ``c`` and width ``sigma`` (broadcast together), on the ``N`` frequencies
-    of :func:`_frequency_grid` folded onto one period (the periodization of
-    :func:`periodize` with ``'mean'``).
+def _periodized_gaussian_terms(N: int, centers, sigmas, P: int,
+                               cutoff: float = GAUSS_CUTOFF) -> tuple[np.ndarray, np.ndarray]:
+    r"""The non-negligible samples of :func:`_periodized_gaussians`, unsummed.
 
-    Only the bins within :math:`\sqrt{2\,\mathrm{cutoff}}\,\sigma` of a centre are
-    evaluated (a narrow filter costs its support, not ``(2P - 1) N``).
+    Returns ``(index, value)``: ``value`` is
+    :math:`e^{-(\omega_q + p - c)^2/(2\sigma^2)}` (not yet divided by ``2P - 1``)
+    and ``index = row * N + q`` its place in the ``(len(centers), N)`` result;
+    aliases of one bin repeat an index and are summed by ``np.bincount``.
+    Only the bins within :math:`\sqrt{2\,\mathrm{cutoff}}\,\sigma` of a centre
+    are evaluated (a narrow filter costs its support, not ``(2P - 1) N``).
     """
     centers, sigmas = np.broadcast_arrays(np.atleast_1d(np.asarray(centers, dtype=np.float64)),
                                           np.atleast_1d(np.asarray(sigmas, dtype=np.float64)))
@@ -154,11 +155,28 @@ def _periodized_gaussians(N: int, centers, sigmas, P: int,
     # the same floating-point frequencies as _frequency_grid (fftfreq when P == 1)
     freqs = bins * (1.0 / N) if P == 1 else bins.astype(np.float64) / N
     vals = np.exp(-((freqs - centers[rows]) ** 2) / (2.0 * sigmas[rows] ** 2))
-    out = np.bincount(rows * N + bins % N, weights=vals, minlength=len(centers) * N)
-    out = out.reshape(len(centers), N)
+    return rows * N + bins % N, vals
+
+
+def _periodized_gaussians(N: int, centers, sigmas, P: int,
+                          cutoff: float = GAUSS_CUTOFF) -> np.ndarray:
+    r"""Rows :math:`\frac{1}{2P-1}\sum_p e^{-(\omega_q + p - c)^2/(2\sigma^2)}`, one per
+    centre ``c`` and width ``sigma`` (broadcast together), on the ``N`` frequencies
+    of :func:`_frequency_grid` folded onto one period (the periodization of
+    :func:`periodize` with ``'mean'``); see :func:`_periodized_gaussian_terms`.
+    """
+    n_rows = np.broadcast(np.atleast_1d(centers), np.atleast_1d(sigmas)).size
+    index, vals = _periodized_gaussian_terms(N, centers, sigmas, P, cutoff)
+    out = np.bincount(index, weights=vals, minlength=n_rows * N).reshape(n_rows, N)
     if P > 1:
         out /= 2 * P - 1
     return out
+
+
+def _at_zero(index: np.ndarray, vals: np.ndarray, N: int, n_rows: int) -> np.ndarray:
+    """Per row, the sum of the terms that land on frequency bin 0."""
+    zero = index % N == 0
+    return np.bincount(index[zero] // N, weights=vals[zero], minlength=n_rows)
 
 
 def _l1_normalise(h_f: np.ndarray) -> np.ndarray:
@@ -204,12 +222,20 @@ def morlet_1d_bank(N: int, xis, sigmas, P_max: int = P_MAX, eps: float = EPS) ->
         group = np.flatnonzero(periods == P)
         for a in range(0, len(group), NORMALISE_CHUNK):  # bounded temporaries
             sel = group[a:a + NORMALISE_CHUNK]
-            gabor_f = _periodized_gaussians(N, xis[sel], sigmas[sel], int(P))
-            low_f = _periodized_gaussians(N, 0.0, sigmas[sel], int(P))
-            kappa = gabor_f[:, :1] / low_f[:, :1]
-            gabor_f -= kappa * low_f
-            out[sel] = gabor_f
-            del gabor_f, low_f
+            # psi = gabor - kappa * low with psi(0) = 0, summed from the sparse samples
+            # of both Gaussians in one pass (no dense temporaries); bin 0 as the
+            # difference of the two sums, exactly zero-mean up to one rounding
+            ig, vg = _periodized_gaussian_terms(N, xis[sel], sigmas[sel], int(P))
+            il, vl = _periodized_gaussian_terms(N, 0.0, sigmas[sel], int(P))
+            scale = 1.0 / (2 * int(P) - 1)  # the mean over the 2P - 1 periods
+            g0, l0 = _at_zero(ig, vg, N, len(sel)), _at_zero(il, vl, N, len(sel))
+            kappa = g0 / l0
+            psi = np.bincount(np.concatenate([ig, il]),
+                              weights=np.concatenate([vg * scale, (-scale * kappa)[il // N] * vl]),
+                              minlength=len(sel) * N).reshape(len(sel), N)
+            psi[:, 0] = (g0 - kappa * l0) * scale
+            out[sel] = psi
+            del psi, ig, vg, il, vl
     for a in range(0, len(out), NORMALISE_CHUNK):  # batched FFTs, bounded memory
         out[a:a + NORMALISE_CHUNK] = _l1_normalise(out[a:a + NORMALISE_CHUNK])
     return out
