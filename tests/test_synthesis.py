@@ -90,3 +90,32 @@ def test_gaussian_baseline_keeps_the_spectrum():
     np.testing.assert_allclose(periodogram(y), periodogram(x), atol=1e-10 * periodogram(x).max())
     with pytest.raises(ValueError):
         gaussian_baseline(np.zeros((2, 2, 2)))
+
+
+def test_marginal_statistics_are_skewness_and_kurtosis():
+    import torch
+
+    from scatkit.synthesis.core import N_MARGINAL, statistics
+
+    x = _target().astype(np.float64)
+    M = ScatteringMoments(x.shape, J=3)
+    t = torch.as_tensor(x)
+    plain, full = statistics(M, t), statistics(M, t, marginal=True)
+    assert full.shape[-1] == plain.shape[-1] + N_MARGINAL
+    np.testing.assert_allclose(full[:-N_MARGINAL].numpy(), plain.numpy())
+    z = (x - x.mean()) / x.std()
+    np.testing.assert_allclose(full[-2:].numpy(), [np.mean(z**3), np.mean(z**4)], rtol=1e-10)
+
+
+def test_marginal_option_pulls_a_binary_field_towards_binary_values():
+    import scatkit
+
+    rng = np.random.default_rng(0)
+    # a binary field: blocks of +-1 (kurtosis 1, the smallest possible)
+    x = np.kron(rng.choice([-1.0, 1.0], size=(8, 8)), np.ones((4, 4)))
+    kurt = {}
+    for marginal in (False, True):
+        y = scatkit.synthesize(x, n_iter=40, seed=0, marginal=marginal, progress=False)
+        z = (y - y.mean()) / y.std()
+        kurt[marginal] = float(np.mean(z**4))
+    assert abs(kurt[True] - 1.0) < 0.5 * abs(kurt[False] - 1.0)

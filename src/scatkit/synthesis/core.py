@@ -95,26 +95,39 @@ def _check_target(shape, J, periodic):
                          f"{tuple(shape)}: crop the target, lower J, or pass periodic=False")
 
 
-def statistics(moments: ScatteringMoments, x):
-    """:math:`\\Phi(x)` of a (batch of) tensor(s): mean, variance, then the moments."""
+#: number of marginal moments appended by ``marginal=True`` (skewness, kurtosis)
+N_MARGINAL = 2
+
+
+def statistics(moments: ScatteringMoments, x, marginal: bool = False):
+    """:math:`\\Phi(x)` of a (batch of) tensor(s): mean, variance, then the moments, then
+    (``marginal``) the skewness :math:`\\mathbb{E}z^3` and kurtosis :math:`\\mathbb{E}z^4` of
+    the standardised values :math:`z = (x - \\bar x)/\\sigma_x`."""
     torch = _torch()
     axes = tuple(range(-moments.ndim, 0))
     mean = x.mean(dim=axes)
     var = x.var(dim=axes, unbiased=False)
-    return torch.cat([mean[..., None], var[..., None], moments(x)], dim=-1)
+    parts = [mean[..., None], var[..., None], moments(x)]
+    if marginal:
+        shape = tuple(mean.shape) + (1,) * moments.ndim
+        z = (x - mean.reshape(shape)) / var.clamp_min(1e-30).sqrt().reshape(shape)
+        parts += [(z ** 3).mean(dim=axes)[..., None], (z ** 4).mean(dim=axes)[..., None]]
+    return torch.cat(parts, dim=-1)
 
 
-def make_loss(moments: ScatteringMoments, target):
+def make_loss(moments: ScatteringMoments, target, marginal: bool = False):
     """The relative-error loss :math:`\\mathcal L` of the module docstring, as a function
     of the synthesised tensor, with the target's statistics precomputed."""
-    phi_t = statistics(moments, target).detach()
-    return statistics_loss(moments, phi_t, float(target.std()))
+    phi_t = statistics(moments, target, marginal).detach()
+    return statistics_loss(moments, phi_t, float(target.std()), marginal)
 
 
-def statistics_loss(moments: ScatteringMoments, phi_target, target_std: float):
+def statistics_loss(moments: ScatteringMoments, phi_target, target_std: float,
+                    marginal: bool = False):
     """:math:`\\mathcal L` for given target statistics ``phi_target`` (as returned by
     :func:`statistics`, e.g. predicted rather than measured) and the target's standard
-    deviation (the scale of the mean)."""
+    deviation (the scale of the mean).  The marginal moments (``marginal``), being
+    dimensionless and possibly zero (skewness), enter by their absolute error."""
     torch = _torch()
     phi_t = phi_target.detach()
     scale = phi_t.abs().clone()
@@ -125,23 +138,26 @@ def statistics_loss(moments: ScatteringMoments, phi_target, target_std: float):
         power = phi_t[2:][np.flatnonzero(meta["kind"] == "power")]  # ordered by wavelet
         pair = meta["pair"][cross]
         scale[2 + cross] = (power[pair[:, 0]] * power[pair[:, 1]]).sqrt()
+    n_marg = N_MARGINAL if marginal else 0
+    if n_marg:  # skewness may vanish: at least 1; kurtosis (>= 1) relative
+        scale[-n_marg:] = phi_t[-n_marg:].abs().clamp_min(1.0)
     scale = scale + SCALE_FLOOR * scale.max()
     # balance the blocks: each kind of moment weighs the same, however many it has
-    kinds = np.r_[["moments0", "moments0"], [k[:3] for k in meta["kind"]]]
+    kinds = np.r_[["moments0", "moments0"], [k[:3] for k in meta["kind"]], ["marginal"] * n_marg]
     names, block = np.unique(kinds, return_inverse=True)
     counts = np.bincount(block)
     weight = torch.as_tensor(1.0 / (counts[block] * len(names)), dtype=phi_t.dtype,
                              device=phi_t.device)
 
     def loss(x):
-        return ((((statistics(moments, x) - phi_t) / scale) ** 2) * weight).sum()
+        return ((((statistics(moments, x, marginal) - phi_t) / scale) ** 2) * weight).sum()
 
     return loss
 
 
 def synthesize(target, *, J=None, L=DEFAULT_L, Q=DEFAULT_Q, n_iter=DEFAULT_ITERATIONS,
                periodic=True, seed=0, device=None, dtype="float32", init=None,
-               oversampling=1, cross=None, progress=True, return_info=False):
+               oversampling=1, cross=None, marginal=False, progress=True, return_info=False):
     r"""Synthesise a texture with the scattering moments of ``target``.
 
     Parameters
@@ -178,6 +194,12 @@ def synthesize(target, *, J=None, L=DEFAULT_L, Q=DEFAULT_Q, n_iter=DEFAULT_ITERA
         Match the phase–modulus cross moments :math:`C_{01}` too (default: for 2D
         fields, whose skewness they carry; in 1D the constant-Q bank makes them
         numerous).
+    marginal : bool, default False
+        Match the skewness and kurtosis of the target's values too (the marginal
+        statistics of Portilla & Simoncelli's texture model, IJCV 40(1), 2000): the
+        scattering moments are averages of moduli and leave the distribution of
+        the values loose, e.g. a binary (Ising) field is synthesised with
+        continuous values.
     progress : bool, default True
         Show a tqdm progress bar with the loss.
     return_info : bool, default False
@@ -212,7 +234,7 @@ def synthesize(target, *, J=None, L=DEFAULT_L, Q=DEFAULT_Q, n_iter=DEFAULT_ITERA
     moments = ScatteringMoments(shape, J=J, L=L, Q=Q, periodic=periodic, normalize=True,
                                 power=True, oversampling=oversampling,
                                 cross=len(shape) == 2 if cross is None else bool(cross))
-    loss_fn = make_loss(moments, t)
+    loss_fn = make_loss(moments, t, bool(marginal))
     x = _initial_point(t, init, seed, device, tdtype)
     x.requires_grad_(True)
     history, seconds = run_lbfgs(loss_fn, x, int(n_iter), progress)
@@ -220,7 +242,8 @@ def synthesize(target, *, J=None, L=DEFAULT_L, Q=DEFAULT_Q, n_iter=DEFAULT_ITERA
     if not return_info:
         return out
     info = {"loss": history, "final_loss": history[-1], "seconds": seconds,
-            "n_iter": int(n_iter), "J": J, "n_moments": moments.n_moments + 2}
+            "n_iter": int(n_iter), "J": J,
+            "n_moments": moments.n_moments + 2 + (N_MARGINAL if marginal else 0)}
     return out, info
 
 
