@@ -31,6 +31,13 @@ drown the few power moments that fix the spectrum at large scales), minimised
 with L-BFGS (strong-Wolfe line search) through PyTorch's automatic
 differentiation of the scattering cascade.
 
+With ``marginal=True`` the skewness :math:`\mathbb{E}z^3` and kurtosis :math:`\mathbb{E}z^4`
+of the standardised values :math:`z` are appended to :math:`\Phi` as one more block (the
+marginal statistics of Portilla & Simoncelli, IJCV 40(1), 2000), with scale
+:math:`\max(|\Phi_k(x)|, 1)`: averages of moduli leave the distribution of the values loose
+(a binary field comes out with continuous values, whose increments overshoot the high-order
+structure functions).
+
 The Gaussian baseline :func:`gaussian_baseline` keeps the power spectrum of
 :math:`x` and randomises its Fourier phases: it matches every second-order
 statistic and nothing else.
