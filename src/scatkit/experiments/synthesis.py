@@ -5,6 +5,8 @@ For each target (one realisation of a stationary process) the experiment draws
 - a *scattering* synthesis, :func:`scatkit.synthesize` (white noise moved by
   L-BFGS until its scattering moments, wavelet power spectrum and, in 2D,
   phase–modulus cross moments match the target's); and
+- a *scattering+marginal* synthesis, the same with ``marginal=True`` (the skewness and
+  kurtosis of the values matched too); figures and WAV files show the first model;
 - the *Gaussian* baseline with the same power spectrum,
   :func:`scatkit.synthesis.gaussian_baseline` (phase randomisation),
 
