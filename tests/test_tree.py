@@ -263,3 +263,18 @@ def test_cost_model_is_linear_in_N_J_for_the_full_haar_tree():
         assert TreeScattering1D(J, N, family="haar", max_order=J).multiply_adds() == 2 * N * J
     T = TreeScattering2D(J2D, (32, 32))
     assert T.multiply_adds() == 4 * TreeScattering2D(J2D, (16, 16)).multiply_adds()
+
+
+@requires_torch
+def test_fused_modulus_without_gradient_equals_the_guarded_one():
+    """Without autograd the torch tree takes |.| as one ``hypot``; with a gradient to
+    track it takes the form guarded at 0.  Both must give the same coefficients."""
+    import torch
+
+    x = torch.rand(2, 16, 16, dtype=torch.float64)
+    T = TreeScattering2D(J2D, (16, 16), L=4)
+    with torch.no_grad():
+        fused = T(x)
+    guarded = T(x.clone().requires_grad_(True))
+    assert guarded.requires_grad
+    torch.testing.assert_close(fused, guarded.detach(), rtol=1e-12, atol=1e-14)
