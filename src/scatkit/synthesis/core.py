@@ -133,8 +133,8 @@ def statistics_loss(moments: ScatteringMoments, phi_target, target_std: float,
                     marginal: bool = False):
     """:math:`\\mathcal L` for given target statistics ``phi_target`` (as returned by
     :func:`statistics`, e.g. predicted rather than measured) and the target's standard
-    deviation (the scale of the mean).  The marginal moments (``marginal``), being
-    dimensionless and possibly zero (skewness), enter by their absolute error."""
+    deviation (the scale of the mean).  The marginal moments (``marginal``) are
+    dimensionless and the skewness may vanish: their scale is ``max(|value|, 1)``."""
     torch = _torch()
     phi_t = phi_target.detach()
     scale = phi_t.abs().clone()
