@@ -116,3 +116,21 @@ def test_l1_norm_by_real_fft_equals_inverse_fft():
     np.testing.assert_allclose(morlet1d._l1_norm_time(odd),
                                np.abs(np.fft.ifft(odd, axis=-1)).sum(axis=-1, keepdims=True),
                                rtol=1e-12)
+
+
+@pytest.mark.parametrize("N", [512, 333])
+def test_morlet_bank_from_sparse_samples_equals_the_dense_definition(N):
+    """psi = gabor - kappa * low (kappa: psi(0) = 0), l1-normalised in time, built
+    densely on the whole (2P - 1)-period grid: the bank assembled from sparse samples
+    in one bincount must give the same filters."""
+    xis = np.array([0.35, 0.2, 0.05, 0.01, 0.004])
+    sigmas = np.array([0.08, 0.05, 0.01, 0.003, 0.002])  # narrow ones need P > 1
+    bank = morlet1d.morlet_1d_bank(N, xis, sigmas)
+    for row, xi, sigma in zip(bank, xis, sigmas):
+        P = min(morlet1d.adaptive_periods(float(sigma), morlet1d.EPS), morlet1d.P_MAX)
+        gabor = _dense_periodized(N, xi, sigma, P)
+        low = _dense_periodized(N, 0.0, sigma, P)
+        psi = gabor - gabor[0] / low[0] * low
+        psi /= np.abs(np.fft.ifft(psi)).sum()
+        np.testing.assert_allclose(row, psi, rtol=0, atol=1e-13 * np.abs(psi).max())
+        assert abs(row[0]) <= 1e-15 * np.abs(row).max()  # zero mean
