@@ -164,7 +164,7 @@ def _tree_bytes(T, n_pixels):
     """Rough peak memory (float32) of a tree call: nodes at level 0 plus band pairs."""
     plan = T.plan
     n0 = plan.nodes_per_level[0] + sum(len(s.src) * T.tree_filters.n_bands
-                                       for s in plan.levels[0]) * (plan.band_stride == 1)
+                                       for s in plan.levels[0] if s.stride == 1)
     pairs = max((len(s.src) for s in plan.levels[0]), default=0) * 2 * T.tree_filters.n_bands
     return 4.0 * n_pixels * (n0 + 2 * pairs)
 

@@ -10,7 +10,7 @@ sections 7.3 and 5.2.2, "algorithme à trous").  One level maps a signal
 
     Hx_\ell(u) = x_\ell \star h(2u), \qquad G_\theta x_\ell(u) = x_\ell \star g_\theta(2u)
 
-(or :math:`x_\ell\star g_\theta(u)`, without subsampling, see ``band_stride``).
+(or :math:`x_\ell\star g_\theta(u)`, without subsampling, see ``band_strides``).
 A band-pass bank applied after :math:`\ell` low-passes acts on ``x`` through
 the *equivalent filter*
 
@@ -101,22 +101,29 @@ class TreeFilters:
         Band-pass correlation kernels (complex for the Morlet-like family).
     schedule : callable ``J -> list[(j, level, bank)]``
         Scale ``j`` is computed by bank ``bank`` on nodes at ``level``.
-    band_stride : int
-        2: band-pass outputs are subsampled (they join the next level);
-        1: they stay at their level and are low-passed with the other nodes.
+    band_strides : tuple of int
+        One per bank. 2: the bank's outputs are subsampled (they join the next
+        level); 1: they stay at their level (where later banks of the same
+        level may filter them) and are low-passed with the other nodes.
     output : ndarray or None
         Correlation kernel of the final averaging :math:`a` (centred), or None.
     origin_low : int
         Offset index of ``lowpass`` (its tap of offset 0).
+    lowpass_axis, output_axis : ndarray of shape ``(K,)`` or None
+        The one-axis factor of a separable ``lowpass`` (``output``): the kernel
+        is its outer product with itself in 2D (itself in 1D).  Transforms then
+        filter one axis at a time, ``2K`` instead of ``K**2`` taps per sample.
     """
 
     family: str
     ndim: int
     lowpass: np.ndarray
     banks: tuple
-    band_stride: int
+    band_strides: tuple
     origin_low: int
     output: np.ndarray | None = None
+    lowpass_axis: np.ndarray | None = None
+    output_axis: np.ndarray | None = None
 
     @property
     def n_bands(self) -> int:
@@ -153,7 +160,8 @@ def haar_filters(ndim: int = 1) -> TreeFilters:
     else:
         low = np.outer(h, h)
         band = np.stack([np.outer(h, g), np.outer(g, h), np.outer(g, g)])
-    return TreeFilters("haar", ndim, low, (band,), band_stride=2, origin_low=0)
+    return TreeFilters("haar", ndim, low, (band,), band_strides=(2,), origin_low=0,
+                       lowpass_axis=h)
 
 
 # -- Morlet-like design --------------------------------------------------------------
@@ -265,9 +273,7 @@ def _design(ndim: int, J: int, L: int, size: int, low_size: int, out_size: int):
         g = _fit_bandpass([H[0]], [_targets(ndim, 2, M, L)[0][1]], [1], size, ndim)
     Mo = 2 ** (J + DESIGN_GRID_EXTRA)
     a1 = _fit_output(_cascades(h1, J, Mo, 1)[J], _phi_axis(ndim, J, Mo), J, out_size)
-    if ndim == 1:
-        return h1, g0, g, a1
-    return np.outer(h1, h1), g0, g, np.outer(a1, a1)
+    return h1, g0, g, a1  # low-pass and averaging: separable, one-axis factors
 
 
 def morlet_like_filters(ndim: int = 2, J: int = 3, L: int = DEFAULT_L, size: int = DEFAULT_SIZE,
@@ -298,12 +304,15 @@ def morlet_like_filters(ndim: int = 2, J: int = 3, L: int = DEFAULT_L, size: int
             raise ValueError(f"{name} must be an odd integer >= {low}, got {v!r}")
     if not isinstance(J, (int, np.integer)) or J < 1:
         raise ValueError(f"J must be an integer >= 1, got {J!r}")
-    h, g0, g, a = _design(ndim, int(J), int(L) if ndim == 2 else 1, int(size), int(low_size),
-                          int(out_size))
-    flip = (slice(None, None, -1),) * ndim
-    bflip = (slice(None),) + flip
-    return TreeFilters("morlet", ndim, h[flip].copy(), (g0[bflip].copy(), g[bflip].copy()),
-                       band_stride=1, origin_low=low_size // 2, output=a[flip].copy())
+    h1, g0, g, a1 = _design(ndim, int(J), int(L) if ndim == 2 else 1, int(size), int(low_size),
+                            int(out_size))
+    # convolution taps -> correlation kernels (the low-pass and the averaging are symmetric)
+    h1, a1 = h1[::-1].copy(), a1[::-1].copy()
+    h, a = (h1, a1) if ndim == 1 else (np.outer(h1, h1), np.outer(a1, a1))
+    bflip = (slice(None),) + (slice(None, None, -1),) * ndim
+    return TreeFilters("morlet", ndim, h, (g0[bflip].copy(), g[bflip].copy()),
+                       band_strides=(1, 2), origin_low=low_size // 2, output=a,
+                       lowpass_axis=h1, output_axis=a1)
 
 
 def tree_filters(family: str = "morlet", ndim: int = 2, J: int = 3, L: int = DEFAULT_L,

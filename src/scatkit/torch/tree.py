@@ -60,12 +60,11 @@ class _TreeModule(nn.Module):
             band = nn.ParameterList()
             for st in stages:
                 band.append(self._param(_per_node(banks[st.bank], len(st.src), self.ndim), gen))
-                if plan.band_stride == 1:
+                if st.stride == 1:
                     n += len(st.src) * filt.n_bands
             self.band.append(band)
             self.low.append(self._param(_per_node(filt.lowpass, n, self.ndim), gen))
-            if plan.band_stride == 2:
-                n += sum(len(st.src) for st in stages) * filt.n_bands
+            n += sum(len(st.src) for st in stages if st.stride == 2) * filt.n_bands
         self.out = (None if filt.output is None
                     else self._param(_per_node(filt.output, n, self.ndim), gen))
 
