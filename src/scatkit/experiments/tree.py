@@ -36,7 +36,7 @@ CONFIG = {
     "bench_memory_gb": 8.0, "bench_J_side": 256, "bench_J_values": [2, 3, 4],
     "learn_J": 2, "learn_L": 4, "learn_size": 5, "learn_max_order": 2,
     "train_sizes": [300, 1000, 5000], "n_test": 1000,
-    "head_steps": 300, "finetune_steps": 10, "batch": 32,
+    "head_steps": 300, "finetune_steps": 300, "batch": 32,
     "lr_head": 1e-2, "lr_finetune": 1e-3, "weight_decay": 1e-4, "train_cap": None,
 }
 QUICK = {"mnist_compare_images": 20, "bench_sides": [32, 64], "bench_lengths": [2**10, 2**11],

@@ -39,8 +39,9 @@ with ``a`` an optional final averaging.  Two families are provided.
     - scale 0: :math:`g^{(0)}_\theta` is the least-squares fit of
       :math:`\hat\psi_{0,\theta}` (the central taps of the wavelet);
     - scales :math:`j\ge1`: one bank :math:`g_\theta` applied at level
-      :math:`j-1` without subsampling (oversampled by 2 with respect to the
-      critically sampled pyramid), chosen by one linear least-squares problem
+      :math:`j-1` (a grid twice finer than in the critically sampled pyramid)
+      with stride 2, so that :math:`|x\star\psi_j|` is sampled every
+      :math:`2^j` samples as in the FFT engine, chosen by one linear least-squares problem
       :math:`\min_g\sum_{1\le j<J}\|\hat g_\theta(2^{j-1}\omega)H_{j-1}(\omega)
       -\hat\psi_{j,\theta}(\omega)\|^2/\|\hat\psi_{j,\theta}\|^2` on a periodic
       grid (all orientations as right-hand sides).  The Morlet wavelets of the
@@ -48,7 +49,7 @@ with ``a`` an optional final averaging.  Two families are provided.
       :math:`\psi_0` is aliased on the sample grid; a critically sampled
       pyramid (scale ``j`` at level ``j``) cannot reproduce them (relative
       errors about 0.4, measured with the same least squares), hence the
-      separate first-scale bank and the factor-2 oversampling;
+      separate first-scale bank and the filters on the finer grid;
     - :math:`a`: symmetric taps at the level-``J`` grid fitted by linear least
       squares so that :math:`H_J(\omega)\hat a(2^J\omega)\approx\hat\phi_J(\omega)`.
 
