@@ -119,3 +119,18 @@ def test_marginal_option_pulls_a_binary_field_towards_binary_values():
         z = (y - y.mean()) / y.std()
         kurt[marginal] = float(np.mean(z**4))
     assert abs(kurt[True] - 1.0) < 0.5 * abs(kurt[False] - 1.0)
+
+
+def test_gaussian_init_starts_from_the_gaussian_model_and_descends_from_it():
+    import scatkit
+    from scatkit.synthesis import gaussian_baseline
+
+    x = _target().astype(np.float64)
+    start = scatkit.synthesize(x, n_iter=0, init="gaussian", seed=5, dtype="float64",
+                               progress=False)
+    np.testing.assert_allclose(start, gaussian_baseline(x, seed=5), atol=1e-12)
+    y, info = scatkit.synthesize(x, n_iter=20, init="gaussian", seed=5, progress=False,
+                                 return_info=True)
+    assert info["final_loss"] < info["loss"][0]
+    with pytest.raises(ValueError, match="init"):
+        scatkit.synthesize(x, init="gauss", progress=False)

@@ -193,8 +193,15 @@ def synthesize(target, *, J=None, L=DEFAULT_L, Q=DEFAULT_Q, n_iter=DEFAULT_ITERA
         Default ``"cuda"`` when available, else ``"cpu"``.
     dtype : {"float32", "float64"}, default "float32"
         Precision of the optimisation.
-    init : array, optional
-        Starting point instead of white noise (same shape as ``target``).
+    init : array, "noise" or "gaussian", optional
+        Starting point: white noise with the target's mean and variance (default,
+        ``None`` or ``"noise"``); ``"gaussian"``, a draw of the Gaussian model with
+        the target's power spectrum (:func:`gaussian_baseline`, phase randomisation
+        with ``seed``), so that the descent moves the maximum-entropy Gaussian field
+        only as far as the scattering moments ask, and spectral detail finer than
+        the wavelets resolve (e.g. the lowest octave of a 2D field, shared by the
+        largest wavelets and the next octave) stays the target's; or an array of
+        the target's shape.
     oversampling : int, default 1
         See :class:`~scatkit.stats.ScatteringMoments`.
     cross : bool, optional
@@ -242,6 +249,9 @@ def synthesize(target, *, J=None, L=DEFAULT_L, Q=DEFAULT_Q, n_iter=DEFAULT_ITERA
                                 power=True, oversampling=oversampling,
                                 cross=len(shape) == 2 if cross is None else bool(cross))
     loss_fn = make_loss(moments, t, bool(marginal))
+    if isinstance(init, str) and init == "gaussian":
+        init = torch.as_tensor(phase_randomize(t.detach().cpu().double().numpy(), seed,
+                                               ndim=t.ndim))
     x = _initial_point(t, init, seed, device, tdtype)
     x.requires_grad_(True)
     history, seconds = run_lbfgs(loss_fn, x, int(n_iter), progress)
@@ -256,6 +266,10 @@ def synthesize(target, *, J=None, L=DEFAULT_L, Q=DEFAULT_Q, n_iter=DEFAULT_ITERA
 
 def _initial_point(t, init, seed, device, dtype):
     torch = _torch()
+    if isinstance(init, str):
+        if init != "noise":
+            raise ValueError(f"init must be 'noise', 'gaussian' or an array, got {init!r}")
+        init = None
     if init is not None:
         x0 = torch.as_tensor(np.asarray(init) if not isinstance(init, torch.Tensor) else init)
         if tuple(x0.shape) != tuple(t.shape):
