@@ -134,3 +134,21 @@ def test_gaussian_init_starts_from_the_gaussian_model_and_descends_from_it():
     assert info["final_loss"] < info["loss"][0]
     with pytest.raises(ValueError, match="init"):
         scatkit.synthesize(x, init="gauss", progress=False)
+
+
+def test_periodic_2d_synthesis_defaults_to_wavelets_spanning_the_box():
+    import scatkit
+    from scatkit.stats import PeriodicScattering2D, ScatteringMoments
+    from scatkit.synthesis.core import default_synthesis_J
+
+    assert default_synthesis_J((64, 64)) == 6
+    assert default_synthesis_J((64, 96)) == 5  # 2**6 does not divide 96
+    assert default_synthesis_J((64, 64), periodic=False) == 5  # room for reflection padding
+    assert default_synthesis_J((1024,)) == 9  # 1D: Q wavelets per octave
+    assert PeriodicScattering2D(4, (16, 16)).output_shape()[1:] == (1, 1)
+    with pytest.raises(ValueError, match="larger than"):
+        scatkit.Scattering2D(4, (16, 16))
+    x = _target(16).astype(np.float64)
+    y, info = scatkit.synthesize(x, n_iter=10, progress=False, return_info=True)
+    assert info["J"] == 4 and info["final_loss"] < info["loss"][0]
+    assert ScatteringMoments((16, 16), J=4).n_moments > ScatteringMoments((16, 16)).n_moments

@@ -43,7 +43,7 @@ from ..stats.processes import RAIN_SR
 from ..synthesis import gaussian_baseline, synthesize
 
 #: full-run settings: 2D side, 1D length, L-BFGS iterations per target
-FULL = {"size": 64, "length": 2**14, "n_iter": {"dust": 300, "ising": 500, "rain": 1000}}
+FULL = {"size": 64, "length": 2**14, "n_iter": {"dust": 1000, "ising": 1000, "rain": 1000}}
 #: quick-run settings
 QUICK = {"size": 16, "length": 2**10, "n_iter": {"dust": 15, "ising": 15, "rain": 15}}
 #: power-spectrum tolerance per octave band (the issue's target)

@@ -38,8 +38,12 @@ class PeriodicScattering2D(Scattering2D):
 
     Same parameters, channels and :meth:`meta` as :class:`scatkit.Scattering2D`;
     the filters are built on the ``M x N`` grid itself, which must be divisible
-    by ``2**J``.  Output shape ``(..., C, M / 2**J, N / 2**J)``.
+    by ``2**J``; ``2**J`` may equal the shorter side (no padding to make room for:
+    the largest wavelets then span the box).  Output shape
+    ``(..., C, M / 2**J, N / 2**J)``.
     """
+
+    _side_may_equal_2J = True
 
     def __init__(self, J, shape, L=8, max_order=2, out_type="array", *, batch_size=None,
                  check_finite=True):

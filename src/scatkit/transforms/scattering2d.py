@@ -65,6 +65,9 @@ class Scattering2D(CascadeTransform, ScatteringBase):
 
     ndim = 2
     channel_axis = -3
+    #: reflection padding needs sides larger than the largest scale ``2**J``; circular
+    #: transforms (:class:`scatkit.stats.PeriodicScattering2D`) may reach it
+    _side_may_equal_2J = False
 
     def __init__(self, J, shape, L=8, max_order=2, out_type="array", *, batch_size=None,
                  check_finite=True, fast=False):
@@ -76,7 +79,7 @@ class Scattering2D(CascadeTransform, ScatteringBase):
         self.L = check_int("L", L, minimum=1)
         self.max_order = check_int("max_order", max_order, minimum=1, maximum=MAX_ORDER)
         M, N = self.shape
-        if min(M, N) <= 2**self.J:
+        if min(M, N) < 2**self.J or (min(M, N) == 2**self.J and not self._side_may_equal_2J):
             raise ValueError(f"the image ({M}x{N}) must be larger than 2**J = {2**self.J} on "
                              f"both sides; lower J to at most {int(np.log2(max(min(M, N) - 1, 1)))}"
                              " or pad the images")
