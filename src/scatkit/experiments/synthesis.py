@@ -8,7 +8,7 @@ For each target (one realisation of a stationary process) the experiment draws
   the Gaussian baseline's draw below, so that the descent shows what the
   scattering moments change in the Gaussian model); and
 - a *scattering+marginal* synthesis, the same with ``marginal=True`` (the skewness and
-  kurtosis of the values matched too); figures and WAV files show the first model;
+  kurtosis of the values matched too); figures and WAV files show both models;
 - the *Gaussian* baseline with the same power spectrum,
   :func:`scatkit.synthesis.gaussian_baseline` (phase randomisation),
 
@@ -128,7 +128,6 @@ def _one_target(ctx, name: str, x: np.ndarray, n_iter: int) -> list:
         seconds[method] = time.perf_counter() - start
         ctx.metric(f"seconds/{method}/{name}", seconds[method])
         ctx.metric(f"loss/{method}/{name}/final", info["final_loss"])
-    y = synth["scattering"]
     g = gaussian_baseline(x, seed=ctx.seed)
     moments = ScatteringMoments(x.shape, J=info["J"])
     res = {method: evaluate(v, x, moments) for method, v in synth.items()}
@@ -152,17 +151,22 @@ def _one_target(ctx, name: str, x: np.ndarray, n_iter: int) -> list:
                    float(s["band"].max() <= BAND_TOLERANCE))
         ctx.metric(f"beats_gaussian/{tag}w1/{name}", float(s["w1"] < gs["w1"]))
         ctx.metric(f"beats_gaussian/{tag}sf/{name}", float(s["sf"].mean() < gs["sf"].mean()))
-    _figure(ctx, name, x, y, g)
+    signals = {"target": x, **synth, "gaussian": g}
+    _figure(ctx, name, signals)
     if x.ndim == 1:
-        _write_wavs(ctx, name, {"target": x, "scattering": y, "gaussian": g})
+        _write_wavs(ctx, name, signals)
     return rows
 
 
-def _figure(ctx, name, x, y, g) -> None:
+def _figure(ctx, name, signals: dict) -> None:
+    """Row 1: the target, each synthesis and the Gaussian draw; row 2: their marginal
+    histograms and octave-band power spectra; row 3: the structure functions of each
+    model (dashed) against the target's (solid)."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(2, 3, figsize=(13, 8))
-    signals = {"target": x, "scattering": y, "gaussian": g}
+    x = signals["target"]
+    n = len(signals)
+    fig, ax = plt.subplots(3, n, figsize=(4.3 * n, 12))
     lo, hi = np.percentile(x, [0.5, 99.5])
     for a, (label, v) in zip(ax[0], signals.items()):
         if v.ndim == 2:
@@ -174,22 +178,25 @@ def _figure(ctx, name, x, y, g) -> None:
             a.set_xlabel("s")
         a.set_title(f"{name}: {label}")
     rng = (min(v.min() for v in signals.values()), max(v.max() for v in signals.values()))
+    lags = default_lag_scales(x.shape)
+    sf = {label: structure_functions(v, q=Q_ORDERS, ndim=v.ndim) for label, v in signals.items()}
     for label, v in signals.items():
         edges, dens = marginal_histogram(v, bins=60, range=rng)
         ax[1, 0].semilogy(0.5 * (edges[1:] + edges[:-1]), dens + 1e-6, label=label)
         e, p = octave_band_power(v, ndim=v.ndim)
         ax[1, 1].loglog(np.sqrt(e[:, 0] * e[:, 1]), p, "o-", label=label)
-        sf = structure_functions(v, q=Q_ORDERS, ndim=v.ndim)
-        lags = default_lag_scales(v.shape)
+    for a, label in zip(ax[2, 1:], [k for k in signals if k != "target"]):
         for k, q in enumerate(Q_ORDERS):
-            ax[1, 2].semilogy(lags, sf[:, k] ** (1.0 / q), ls="-" if label == "target" else "--",
-                              color=f"C{k}", alpha=1.0 if label != "gaussian" else 0.5)
+            a.semilogy(lags, sf["target"][:, k] ** (1.0 / q), "-", color=f"C{k}", label=f"q={q}")
+            a.semilogy(lags, sf[label][:, k] ** (1.0 / q), "--", color=f"C{k}")
+        a.set(title=f"S(j,q)^(1/q): target (solid), {label} (dashed)", xlabel="j (lag 2^(j-1))")
+    ax[2, 1].legend()
     ax[1, 0].set(title="marginal histogram", xlabel="value")
     ax[1, 1].set(title="power per octave band", xlabel="cycles / sample")
-    ax[1, 2].set(title="S(j,q)^(1/q): target (solid), scattering/gaussian (dashed)",
-                 xlabel="j (lag 2^(j-1))")
     ax[1, 0].legend()
     ax[1, 1].legend()
+    for a in list(ax[1, 2:]) + [ax[2, 0]]:
+        a.set_axis_off()
     ctx.figure(f"synthesis_{name}.png", fig)
 
 
@@ -198,4 +205,5 @@ def _write_wavs(ctx, name, signals) -> None:
 
     peak = max(np.abs(v).max() for v in signals.values())
     for label, v in signals.items():
-        sf.write(ctx.path(f"{name}_{label}.wav"), (0.9 * v / peak).astype(np.float32), RAIN_SR)
+        path = ctx.path(f"{name}_{label.replace('+', '_')}.wav")
+        sf.write(path, (0.9 * v / peak).astype(np.float32), RAIN_SR)
