@@ -189,7 +189,8 @@ def _figure(ctx, name, signals: dict) -> None:
         for k, q in enumerate(Q_ORDERS):
             a.semilogy(lags, sf["target"][:, k] ** (1.0 / q), "-", color=f"C{k}", label=f"q={q}")
             a.semilogy(lags, sf[label][:, k] ** (1.0 / q), "--", color=f"C{k}")
-        a.set(title=f"S(j,q)^(1/q): target (solid), {label} (dashed)", xlabel="j (lag 2^(j-1))")
+        a.set_title(f"S(j,q)^(1/q)\ntarget (solid), {label} (dashed)", fontsize=10)
+        a.set_xlabel("j (lag 2^(j-1))")
     ax[2, 1].legend()
     ax[1, 0].set(title="marginal histogram", xlabel="value")
     ax[1, 1].set(title="power per octave band", xlabel="cycles / sample")
@@ -197,6 +198,7 @@ def _figure(ctx, name, signals: dict) -> None:
     ax[1, 1].legend()
     for a in list(ax[1, 2:]) + [ax[2, 0]]:
         a.set_axis_off()
+    fig.tight_layout()
     ctx.figure(f"synthesis_{name}.png", fig)
 
 
