@@ -16,11 +16,12 @@ from scatkit.cli.main import main
 
 def test_bench_cli_tiny_without_peer(capsys, tmp_path):
     out = tmp_path / "bench.json"
-    rc = main(["bench", "1d-tiny", "2d-tiny", "--no-peer", "--repeats", "1", "--no-memory",
-               "--threads", "1", "--json", str(out)])
+    rc = main(["bench", "1d-tiny", "2d-tiny", "3d-tiny", "--no-peer", "--repeats", "1",
+               "--no-memory", "--threads", "1", "--json", str(out)])
     assert rc == 0
     text = capsys.readouterr().out
-    assert "| 1d-tiny" in text and "| 2d-tiny" in text and "FFT floor" in text
+    assert "| 1d-tiny" in text and "| 2d-tiny" in text and "| 3d-tiny" in text
+    assert "FFT floor" in text
     data = json.loads(out.read_text())
     row = data["results"][0]
     assert set(row["times"]) >= {"ours numpy", "ours torch", "ours fast numpy", "ours fast torch"}
@@ -50,6 +51,17 @@ def test_fft_plan_counts_the_cascade_ffts():
     assert sum(k == "ifft" for k, _, _ in ops) == sum(g.order > 0 for g in groups)
     assert sum(k == "rfft" for k, _, _ in ops) == len(groups)
     assert sum(shape[1] for k, shape, _ in ops if k == "irfft") == S.output_channels
+
+
+def test_fft_plan_of_the_harmonic_3d_transform():
+    J, L = 2, 2
+    S = scatkit.HarmonicScattering3D(J, (16, 16, 16), L=L)
+    ops = fft_plan(S, batch=3)
+    half = S._numpy_filters()["scales"][0]["half"].shape[0]
+    inverse = [shape for k, shape, _ in ops if k == "irfft"]
+    assert len(inverse) == (J + 1) + J * (J + 1) // 2  # first order, then j2 > j1
+    assert all(shape == (3, half, 16, 16, 16) for shape in inverse)
+    assert sum(k == "rfft" for k, _, _ in ops) == 1 + J
 
 
 def test_workloads_of_the_issue_table():

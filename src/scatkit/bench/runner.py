@@ -104,10 +104,13 @@ def _timed(fn) -> float:
 
 def fft_plan(S, batch: int) -> list[tuple[str, tuple[int, ...], str]]:
     """The FFTs our cascade performs on a batch: ``(kind, shape, dtype)`` with kind
-    ``rfft`` (real input), ``ifft`` (complex) or ``irfft`` (half spectrum in; the
-    shape is the real output's)."""
+    ``rfft`` (real input), ``fft``/``ifft`` (complex) or ``irfft`` (half spectrum in;
+    the shape is the real output's).  Transforms outside the cascade (3D harmonic
+    scattering) give their own list through a ``fft_plan(batch)`` method."""
     from ..transforms.cascade import Plan
 
+    if hasattr(S, "fft_plan"):  # transforms outside the cascade list their own
+        return S.fft_plan(batch)
     plan: Plan = S.plan
     pad = tuple(S.padded_shape) if hasattr(S, "padded_shape") else (S.N_padded,)
     ops = []
@@ -135,7 +138,7 @@ def time_fft_floor(ops, library: str) -> float:
         if kind == "irfft":
             half = shape[:-1] + (shape[-1] // 2 + 1,)
             x = (rng.standard_normal(half) + 1j * rng.standard_normal(half)).astype(np.complex64)
-        elif kind == "ifft":
+        elif kind in ("ifft", "fft"):
             x = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex64)
         else:
             x = rng.standard_normal(shape).astype(np.float32)
@@ -144,6 +147,7 @@ def time_fft_floor(ops, library: str) -> float:
 
             xt = torch.from_numpy(x)
             fn = {"rfft": lambda: torch.fft.rfftn(xt, dim=axes),
+                  "fft": lambda: torch.fft.fftn(xt, dim=axes),
                   "ifft": lambda: torch.fft.ifftn(xt, dim=axes),
                   "irfft": lambda: torch.fft.irfftn(xt, s=shape[2:], dim=axes)}[kind]
         else:
@@ -151,6 +155,7 @@ def time_fft_floor(ops, library: str) -> float:
 
             wk = _NUMPY.workers
             fn = {"rfft": lambda: sfft.rfftn(x, axes=axes, workers=wk),
+                  "fft": lambda: sfft.fftn(x, axes=axes, workers=wk),
                   "ifft": lambda: sfft.ifftn(x, axes=axes, workers=wk),
                   "irfft": lambda: sfft.irfftn(x, s=shape[2:], axes=axes, workers=wk)}[kind]
         total += min(_timed(fn) for _ in range(FLOOR_CALLS))

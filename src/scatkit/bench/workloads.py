@@ -43,6 +43,7 @@ WORKLOADS = {w.name: w for w in [
     Workload("ctor", "ctor", {"J": 16, "Q": 12}, (2**17,), 1),
     Workload("2d-tiny", "2d", {"J": 2, "L": 4}, (28, 28), 8, in_table=False),
     Workload("1d-tiny", "1d", {"J": 4, "Q": 4}, (1024,), 4, in_table=False),
+    Workload("3d-tiny", "3d", {"J": 1, "L": 1}, (16, 16, 16), 2, in_table=False),
 ]}
 
 #: rows run by ``scatkit bench`` without arguments

@@ -153,6 +153,27 @@ class HarmonicScattering3D(ScatteringBase):
     def output_channels(self) -> int:
         return len(self.paths) + int(self.include_order0)
 
+    def fft_plan(self, batch: int) -> list[tuple[str, tuple[int, ...], str]]:
+        """The FFTs :meth:`_compute` performs on a batch, as
+        :func:`scatkit.bench.runner.fft_plan` lists them (``(kind, shape, dtype)``,
+        ``shape = (batch, channels) + grid``): the input's transform, one inverse
+        transform of every filter response per scale and order, and the transform of
+        every first-order modulus that has second-order children."""
+        grid = tuple(self.shape)
+        if self.rotation_covariant:
+            fwd, inv = "rfft", "irfft"
+            k = int(np.sum(2 * np.arange(self.L + 1) + 1))  # real filters, m >= 0 halves
+        else:
+            fwd, inv, k = "fft", "ifft", self.L + 1
+        dtype = {"rfft": "float32", "fft": "complex64"}[fwd]
+        ops = [(fwd, (batch, 1) + grid, dtype)]
+        ops += [(inv, (batch, k) + grid, "complex64")] * (self.J + 1)
+        if self.max_order >= 2:
+            for j1 in range(self.J):
+                ops.append((fwd, (batch, self.L + 1) + grid, dtype))
+                ops += [(inv, (batch, k) + grid, "complex64")] * (self.J - j1)
+        return ops
+
     def output_shape(self) -> tuple[int, ...]:
         return (self.output_channels, self.L + 1, len(self.integral_powers))
 
