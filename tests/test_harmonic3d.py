@@ -187,3 +187,15 @@ def test_bad_input():
         S(np.zeros((8, 8, 8), dtype=np.int64))
     with pytest.raises(ValueError, match="NaN"):
         S(np.full((8, 8, 8), np.nan))
+
+
+@pytest.mark.parametrize("covariant", [True, False])
+def test_chunking_over_the_batch_leaves_the_output_unchanged(monkeypatch, covariant):
+    from scatkit.transforms import harmonic3d
+
+    x = np.random.default_rng(3).random((5, 12, 12, 12))
+    S = HarmonicScattering3D(1, (12, 12, 12), L=2, rotation_covariant=covariant)
+    monkeypatch.setattr(harmonic3d, "CHUNK_BYTES", 2**40)  # one piece
+    whole = S(x)
+    monkeypatch.setattr(harmonic3d, "CHUNK_BYTES", 1)  # one sample per chunk
+    np.testing.assert_array_equal(S(x), whole)

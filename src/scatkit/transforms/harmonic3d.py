@@ -63,6 +63,12 @@ INT_POWER_MAX = 4
 #: a Nyquist-plane correction is skipped when its filter part is below this
 #: fraction of the filter's largest value (it then changes nothing in float64)
 NYQUIST_TOL = 1e-13
+#: the batch is transformed in chunks whose harmonic responses (channels x volume, one
+#: scale) take at most this many bytes (at least one sample per chunk); the output does
+#: not depend on it.  Small chunks keep the element-wise work in cache: 8 x 64^3, J=2,
+#: L=2 took 1.11 s in one piece and 0.65 s one sample at a time (peak memory 766 -> 372
+#: MB); 32 x 32^3 took 0.39 s in one piece, 0.21-0.25 s by 2-4 samples (NumPy, 2 threads)
+CHUNK_BYTES = 4 * 2**20
 
 
 def scattering_paths(J: int, max_order: int) -> list[tuple[int, ...]]:
@@ -217,6 +223,16 @@ class HarmonicScattering3D(ScatteringBase):
 
     # -- computation -------------------------------------------------------------
     def _compute(self, backend, x, filters):
+        channels = (int(np.sum(2 * np.arange(self.L + 1) + 1)) if self.rotation_covariant
+                    else 2 * (self.L + 1))  # real responses (complex ones count twice)
+        per_sample = channels * int(np.prod(self.shape)) * x.dtype.itemsize
+        step = max(1, CHUNK_BYTES // per_sample)
+        if x.shape[0] <= step:
+            return self._compute_chunk(backend, x, filters)
+        return backend.concatenate([self._compute_chunk(backend, x[i:i + step], filters)
+                                    for i in range(0, x.shape[0], step)], axis=0)
+
+    def _compute_chunk(self, backend, x, filters):
         powers = self.integral_powers
         out = []
         if self.include_order0:
