@@ -327,3 +327,24 @@ def test_gradient_through_the_separable_lowpass_matches_finite_differences(famil
     x = (torch.rand(1, 8, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
          + 0.1).requires_grad_(True)
     assert torch.autograd.gradcheck(lambda v: T(v), (x,), eps=1e-6, atol=1e-5)
+
+
+@pytest.mark.parametrize("ndim", [1, 2])
+def test_morlet_tree_samples_scale_j_every_2_to_the_j_like_the_fft_engine(ndim):
+    """The band-pass output of scale j is x convolved with the equivalent filter
+    (computed in Fourier, periodic) sampled every 2**j samples, as the FFT engine
+    samples x * psi_j before its modulus: scale 0 at full rate, scale j >= 1 by the
+    stride-2 bank at level j - 1."""
+    from scatkit.filters.tree import equivalent_filters
+
+    J, n = 3, 32
+    T = TreeScattering1D(J, n) if ndim == 1 else TreeScattering2D(J, (n, n), L=4)
+    x = np.random.default_rng(0).standard_normal((2,) + (n,) * ndim)
+    W = T.wavelet_transform(x)
+    psi, _ = equivalent_filters(T.tree_filters, J, n)
+    axes = tuple(range(-ndim, 0))
+    X = np.fft.fftn(x, axes=axes)
+    for j in range(J):
+        full = np.fft.ifftn(X[:, None] * psi[j][None], axes=axes)
+        ref = full[(Ellipsis,) + (slice(None, None, 2**j),) * ndim]
+        np.testing.assert_allclose(W[j], ref, atol=1e-12 * np.abs(ref).max())

@@ -28,8 +28,8 @@ those of :class:`scatkit.Scattering1D` (``Q = 1``) and
 
 The algorithm (:func:`run_tree`) is written once against :class:`TreeOps`, a
 tiny interface (periodic strided depthwise convolution, modulus of complex
-pairs, gather, concatenation, in-place scaled addition and zeros; the separable
-low-pass is written once over the last two) implemented for NumPy and PyTorch.
+pairs, gather, concatenation, in-place scaled addition; the separable low-pass
+is written once over the last one) implemented for NumPy and PyTorch.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ class TreeOps:
     (depthwise, one set per node); periodic boundaries; returns
     ``(B, C, F) + S // stride`` with ``y[n] = sum_k w[k] x[stride n + k - origin]``.
     ``conv_axes``: the same for a separable shared kernel, one axis at a time
-    (written here once, over ``axpy`` and ``zeros``).
+    (written here once, over ``axpy`` and the backend's ``zeros``).
     """
 
     def __init__(self, backend, ndim: int):
@@ -133,7 +133,8 @@ class TreeOps:
         for axis in range(x.ndim - self.ndim, x.ndim):
             N = x.shape[axis]
             n_out = N // stride
-            y = self.zeros(x, tuple(x.shape[:axis]) + (n_out,) + tuple(x.shape[axis + 1:]))
+            y = self.backend.zeros(tuple(x.shape[:axis]) + (n_out,) + tuple(x.shape[axis + 1:]),
+                                   like=x)
             for k, a in enumerate(taps):
                 for n0, n1, src in _periodic_segments(N, n_out, stride, k - origin):
                     view = _slice_axis(y, axis, n0, n1, 1)
@@ -146,10 +147,6 @@ class TreeOps:
         """``y += a x`` in place (``y`` may be a view)."""
         y += a * x
         return y
-
-    def zeros(self, like, shape):
-        """Zeros of ``shape`` with ``like``'s dtype (and device)."""
-        return np.zeros(shape, dtype=like.dtype)
 
     def concatenate(self, xs, axis):
         return xs[0] if len(xs) == 1 else self.backend.concatenate(xs, axis)
@@ -217,11 +214,6 @@ class TorchTreeOps(TreeOps):
 
     def axpy(self, y, a, x):
         return y.add_(x, alpha=a)
-
-    def zeros(self, like, shape):
-        import torch
-
-        return torch.zeros(shape, dtype=like.dtype, device=like.device)
 
     def modulus_pairs(self, y, complex_pairs):
         import torch
@@ -296,18 +288,22 @@ def run_tree(ops: TreeOps, x, plan: TreePlan, weights: dict, origins: dict, comp
                 U = ops.concatenate([U, y], 1)
             else:
                 pending.append(y)
-        if axis_taps is not None:
-            low = ops.conv_axes(U, axis_taps["low"], 2, origins["low"])
-        else:
-            low = ops.conv(U, weights["low"][level], 2, origins["low"])[:, :, 0]
+        low = _lowpass(ops, U, weights["low"][level], axis_taps and axis_taps["low"], 2,
+                       origins["low"])
         if modulus_lowpass:
             low = abs(low)
         U = ops.concatenate([low] + pending, 1)
-    if axis_taps is not None and axis_taps.get("out") is not None:
-        U = ops.conv_axes(U, axis_taps["out"], 1, origins["out"])
-    elif weights.get("out") is not None:
-        U = ops.conv(U, weights["out"], 1, origins["out"])[:, :, 0]
+    if weights.get("out") is not None:
+        U = _lowpass(ops, U, weights["out"], axis_taps and axis_taps["out"], 1, origins["out"])
     return ops.take(U, plan.order_index, 1)
+
+
+def _lowpass(ops: TreeOps, U, weight, taps, stride: int, origin: int):
+    """A shared low-pass (or the averaging) on every node: one axis at a time when its
+    one-axis ``taps`` are given (separable), else the full kernel ``weight``."""
+    if taps is not None:
+        return ops.conv_axes(U, taps, stride, origin)
+    return ops.conv(U, weight, stride, origin)[:, :, 0]
 
 
 def shared_weights(filters: TreeFilters, plan: TreePlan) -> dict:
@@ -396,6 +392,7 @@ class _TreeScattering(ScatteringBase):
         ops = tree_ops(backend, self.ndim)
         w = self.filters(backend, flat)
         origins = filter_origins(self.tree_filters)
+        taps = separable_taps(self.tree_filters)
         a, out = flat[:, None], []
         for level in range(self.J):
             for j, lev, bank in self.tree_filters.schedule(self.J):
@@ -405,7 +402,7 @@ class _TreeScattering(ScatteringBase):
                     if np.iscomplexobj(self.tree_filters.banks[bank]):
                         y = y[:, 0::2] + 1j * y[:, 1::2]
                     out.append(y.reshape(lead + tuple(y.shape[1:])))
-            a = ops.conv(a, w["low"][level], 2, origins["low"])[:, :, 0]
+            a = _lowpass(ops, a, w["low"][level], taps and taps["low"], 2, origins["low"])
         return out + [a[:, 0].reshape(lead + tuple(a.shape[2:]))]
 
     def multiply_adds(self) -> int:
