@@ -187,6 +187,15 @@ class ScatteringBase:
         raise NotImplementedError
 
 
+def map_chunks(backend, fn, x, step: int):
+    """``fn`` applied to consecutive chunks of ``step`` inputs of ``x`` (axis 0) and the
+    results concatenated; a single call when ``x`` fits in one chunk.  Transforms use it
+    to bound their intermediate arrays whatever the batch (same output)."""
+    if x.shape[0] <= step:
+        return fn(x)
+    return backend.concatenate([fn(x[i:i + step]) for i in range(0, x.shape[0], step)], axis=0)
+
+
 def _index_channel(out, c: int, ndim: int):
     return out[(Ellipsis, c) + (slice(None),) * ndim]
 

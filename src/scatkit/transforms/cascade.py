@@ -36,6 +36,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..backends import NumpyBackend
+from .base import map_chunks
 
 _NUMPY = NumpyBackend(workers=1)
 
@@ -514,10 +515,7 @@ class CascadeTransform:
     def _compute(self, backend, x, filters):
         itemsize = 8 if str(x.dtype).endswith("float32") else 16
         step = chunk_size(self.plan, self.cascade_shape, itemsize)
-        if x.shape[0] <= step:
-            return self._compute_chunk(backend, x, filters)
-        return backend.concatenate([self._compute_chunk(backend, x[i:i + step], filters)
-                                    for i in range(0, x.shape[0], step)], axis=0)
+        return map_chunks(backend, lambda c: self._compute_chunk(backend, c, filters), x, step)
 
     def _cascade(self, backend, U0, filters):
         """:func:`run_cascade` on the padded batch ``U0``, in output channel order."""

@@ -52,7 +52,7 @@ import numpy as np
 
 from ..filters.solid_harmonic import (harmonic_index, real_solid_harmonic_filters,
                                       solid_harmonic_filters)
-from .base import ScatteringBase, check_int, check_shape
+from .base import ScatteringBase, check_int, check_shape, map_chunks
 
 __all__ = ["HarmonicScattering3D", "scattering_paths"]
 
@@ -166,12 +166,9 @@ class HarmonicScattering3D(ScatteringBase):
         transform of every filter response per scale and order, and the transform of
         every first-order modulus that has second-order children."""
         grid = tuple(self.shape)
-        if self.rotation_covariant:
-            fwd, inv = "rfft", "irfft"
-            k = int(np.sum(2 * np.arange(self.L + 1) + 1))  # real filters, m >= 0 halves
-        else:
-            fwd, inv, k = "fft", "ifft", self.L + 1
-        dtype = {"rfft": "float32", "fft": "complex64"}[fwd]
+        k, is_complex = self._responses()
+        fwd, inv, dtype = ("fft", "ifft", "complex64") if is_complex else ("rfft", "irfft",
+                                                                           "float32")
         ops = [(fwd, (batch, 1) + grid, dtype)]
         ops += [(inv, (batch, k) + grid, "complex64")] * (self.J + 1)
         if self.max_order >= 2:
@@ -222,15 +219,18 @@ class HarmonicScattering3D(ScatteringBase):
         return self._bank
 
     # -- computation -------------------------------------------------------------
+    def _responses(self) -> tuple[int, bool]:
+        """Filter responses per scale and whether they are complex: the ``(L+1)**2``
+        real harmonics (rotation-covariant form, real FFTs), else ``L+1`` complex."""
+        if self.rotation_covariant:
+            return len(harmonic_index(self.L)), False
+        return self.L + 1, True
+
     def _compute(self, backend, x, filters):
-        channels = (int(np.sum(2 * np.arange(self.L + 1) + 1)) if self.rotation_covariant
-                    else 2 * (self.L + 1))  # real responses (complex ones count twice)
-        per_sample = channels * int(np.prod(self.shape)) * x.dtype.itemsize
+        k, is_complex = self._responses()
+        per_sample = k * (1 + is_complex) * int(np.prod(self.shape)) * x.dtype.itemsize
         step = max(1, CHUNK_BYTES // per_sample)
-        if x.shape[0] <= step:
-            return self._compute_chunk(backend, x, filters)
-        return backend.concatenate([self._compute_chunk(backend, x[i:i + step], filters)
-                                    for i in range(0, x.shape[0], step)], axis=0)
+        return map_chunks(backend, lambda c: self._compute_chunk(backend, c, filters), x, step)
 
     def _compute_chunk(self, backend, x, filters):
         powers = self.integral_powers
