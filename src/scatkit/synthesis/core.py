@@ -268,14 +268,11 @@ def synthesize(target, *, J=None, L=DEFAULT_L, Q=DEFAULT_Q, n_iter=DEFAULT_ITERA
     _check_target(shape, J, periodic)
     if int(n_iter) < 0:
         raise ValueError(f"n_iter must be >= 0, got {n_iter}")
+    x = _initial_point(t, init, seed, device, tdtype)
     moments = ScatteringMoments(shape, J=J, L=L, Q=Q, periodic=periodic, normalize=True,
                                 power=True, oversampling=oversampling,
                                 cross=len(shape) == 2 if cross is None else bool(cross))
     loss_fn = make_loss(moments, t, bool(marginal))
-    if isinstance(init, str) and init == "gaussian":
-        init = torch.as_tensor(phase_randomize(t.detach().cpu().double().numpy(), seed,
-                                               ndim=t.ndim))
-    x = _initial_point(t, init, seed, device, tdtype)
     x.requires_grad_(True)
     history, seconds = run_lbfgs(loss_fn, x, int(n_iter), progress)
     out = convert(x)
@@ -288,11 +285,12 @@ def synthesize(target, *, J=None, L=DEFAULT_L, Q=DEFAULT_Q, n_iter=DEFAULT_ITERA
 
 
 def _initial_point(t, init, seed, device, dtype):
+    """The start of the descent (see ``init`` of :func:`synthesize`)."""
     torch = _torch()
     if isinstance(init, str):
-        if init != "noise":
+        if init not in ("noise", "gaussian"):
             raise ValueError(f"init must be 'noise', 'gaussian' or an array, got {init!r}")
-        init = None
+        init = None if init == "noise" else gaussian_baseline(t.detach().double(), seed)
     if init is not None:
         x0 = torch.as_tensor(np.asarray(init) if not isinstance(init, torch.Tensor) else init)
         if tuple(x0.shape) != tuple(t.shape):
