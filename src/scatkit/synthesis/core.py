@@ -111,7 +111,7 @@ def default_synthesis_J(shape, periodic: bool = True) -> int:
     octaves of the grid, which leaves the lowest one (four independent Fourier
     coefficients) undetermined: on the 64x64 dust map (``init="gaussian"``, 1000
     iterations, marginal moments) its power came out 13.9 % off with seed 1 while every
-    wavelet power matched within 1.7 %; with the extra octave, 0.9 % (docs/synthesis.md).
+    wavelet power matched within 1.6 %; with the extra octave, 0.9 % (docs/synthesis.md).
     Otherwise (1D, whose ``Q`` wavelets per octave resolve the lowest octaves; the
     reflection-padded transforms, which need room for padding; sides that ``2**J`` does
     not divide) ``default_J(shape)``.
