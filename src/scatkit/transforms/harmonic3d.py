@@ -66,8 +66,8 @@ NYQUIST_TOL = 1e-13
 #: the batch is transformed in chunks whose harmonic responses (channels x volume, one
 #: scale) take at most this many bytes (at least one sample per chunk); the output does
 #: not depend on it.  Small chunks keep the element-wise work in cache: 8 x 64^3, J=2,
-#: L=2 took 1.11 s in one piece and 0.65 s one sample at a time (peak memory 766 -> 372
-#: MB); 32 x 32^3 took 0.39 s in one piece, 0.21-0.25 s by 2-4 samples (NumPy, 2 threads)
+#: L=2 took 0.84 s in one piece and 0.54 s one sample at a time, NumPy, 2 threads
+#: (``benchmarks/before_after.py harmonic3d``; peak memory 766 -> 372 MB)
 CHUNK_BYTES = 4 * 2**20
 
 
