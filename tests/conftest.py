@@ -18,9 +18,13 @@ if "SCATKIT_DATA" not in os.environ and SHARED_DATA.exists():
 #: Kymatio reference outputs copied into the repository (small .npz files)
 REFERENCE_DIR = ROOT / "tests" / "reference" / "kymatio"
 
-settings.register_profile("ci", max_examples=25, deadline=None,
+# "ci" (the default) draws the same examples on every run, so that CI is reproducible;
+# HYPOTHESIS_PROFILE=explore draws new random examples each run, to look for failures.
+settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("ci")
+settings.register_profile("explore", max_examples=200, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def reference_files(kind: str) -> list[Path]:
