@@ -1,8 +1,9 @@
 """How far the spoken-digit features are from Kymatio's 98.0 %: classifier variants.
 
 Reads the feature caches of a full ``scatkit experiment fsdd --out results`` run
-(``results/fsdd/cache_*.npz``; nothing is recomputed) and prints official-split
-test accuracies for
+(``results/fsdd/cache_*.npz``, time-resolved log coefficients, averaged over time
+here as in the experiment's ``scat2`` and ``jtfs`` rows; nothing is recomputed) and
+prints official-split test accuracies for
 
 - logistic regression (standardised features) over a range of ``C``;
 - the same after dividing every recording by its maximum (Kymatio's example does;
@@ -38,7 +39,8 @@ SVM_GRID = {"svc__C": [1, 10, 100, 1000], "svc__gamma": ["scale", 1e-3, 3e-3, 1e
 def cache(folder: Path, name: str) -> np.ndarray:
     (path,) = folder.glob(f"cache_{name}_" + "?" * 10 + ".npz")  # the key: 10 hex digits
     with np.load(path) as d:
-        return d["X"]
+        X = d["X"]
+    return X.mean(axis=-1) if X.ndim == 3 else X  # (n, channels, time): average over time
 
 
 def accuracy(clf, X, y, train, test) -> float:

@@ -36,7 +36,7 @@ def test_experiment_quick(tmp_path):
     out = tmp_path / "fsdd"
     res = json.loads((out / "results.json").read_text())
     assert res["quick"] is True
-    for feats in ("mfcc", "scat1", "scat2", "scat2_short", "jtfs"):
+    for feats in ("mfcc", "scat1", "scat2", "jtfs", "scat2_seg", "jtfs_seg"):
         for proto in ("official", "loso/mean", "loso/std"):
             v = res["metrics"][f"accuracy_pct/{feats}/{proto}"]
             assert 0 <= v <= 100
@@ -46,4 +46,36 @@ def test_experiment_quick(tmp_path):
         assert (out / fig).stat().st_size > 1000
     assert "98" in (out / "table.md").read_text()
     # features are cached: a second run reuses them
-    assert len(list(out.glob("cache_*.npz"))) == 4
+    assert len(list(out.glob("cache_*.npz"))) == 3
+    for feats in ("scat2", "jtfs", "scat2_seg", "jtfs_seg"):
+        assert res["metrics"][f"logreg_C/{feats}/official"] in (0.01, 0.1, 1.0, 10.0)
+
+
+def test_recording_frames_cover_the_recording_inside_its_padding():
+    from scatkit.datasets.audio import fit_length
+    from scatkit.experiments.fsdd import recording_frames
+
+    length, n_frames = 64, 8  # hop 8
+    n = np.array([64, 100, 16, 1, 20])
+    frames = recording_frames(n, length, n_frames)
+    hop = length // n_frames
+    for k, m in enumerate(n):
+        x = fit_length(np.ones(m), length)
+        support = np.flatnonzero(x)
+        # the frames [first, stop) are exactly those that contain a sample of the recording
+        has = [np.any(x[f * hop:(f + 1) * hop]) for f in range(n_frames)]
+        assert list(np.flatnonzero(has)) == list(range(*frames[k])), (m, frames[k], support)
+
+
+def test_segment_average_is_the_mean_of_each_part():
+    from scatkit.experiments.fsdd import segment_average
+
+    rng = np.random.default_rng(0)
+    L = rng.standard_normal((3, 4, 10))
+    frames = np.array([[0, 10], [2, 6], [5, 6]])
+    out = segment_average(L, frames, 2)
+    assert out.shape == (3, 8)
+    np.testing.assert_allclose(out[0], np.concatenate([L[0, :, :5].mean(-1), L[0, :, 5:].mean(-1)]))
+    np.testing.assert_allclose(out[1], np.concatenate([L[1, :, 2:4].mean(-1), L[1, :, 4:6].mean(-1)]))
+    # a one-frame recording: both parts are that frame
+    np.testing.assert_allclose(out[2], np.concatenate([L[2, :, 5], L[2, :, 5]]))
