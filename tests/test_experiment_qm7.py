@@ -44,3 +44,20 @@ def test_qm7_quick(tmp_path):
     X = exp.invariants_3d(ctx, cfg, qm7.positions, qm7.charges, grid, idx)
     assert "seconds_per_molecule/3d_invariants" not in ctx.metrics
     np.testing.assert_array_equal(X, np.load(caches[0])["features"][:10])
+
+
+def test_invariants_2d_are_rotation_and_translation_invariant():
+    """Quarter turns about pixel (0, 0) of a periodic grid and circular shifts leave the
+    2D invariants unchanged (the orientation sums absorb the rotation)."""
+    from scatkit.experiments.qm7 import invariants_2d
+
+    rng = np.random.default_rng(0)
+    rho = rng.random((2, 3, 32, 32)) ** 4  # positive, peaky
+    base = invariants_2d(rho, J=3, L=8)
+    assert base.shape == (2, 3 * (2 + 2 * 3 + 3 * 8))  # norms, order 1 (L1, L2) per j, order 2
+    quarter = np.roll(np.rot90(rho, 1, axes=(-2, -1)), 1, axis=-2)  # about pixel (0, 0)
+    shifted = np.roll(rho, (5, -3), axis=(-2, -1))
+    for other in (quarter, shifted):
+        np.testing.assert_allclose(invariants_2d(other, J=3, L=8), base, rtol=1e-9)
+    # and they see more than the mass: a spread-out density differs
+    assert not np.allclose(invariants_2d(rho[:, :, ::-1] * 0 + rho.mean(), J=3, L=8), base)

@@ -11,10 +11,11 @@ folds.
 
 2D (Hirn, Mallat & Poilvert, Multiscale Model. Simul. 2017): near-planar
 molecules (every nucleus within ``plane_tol`` of the least-squares plane)
-projected onto their plane, 2D densities, :class:`scatkit.Scattering2D`
-coefficients summed over orientations (order 1) and over the orientation of
-the first wavelet at a fixed relative angle (order 2), their L1 and L2 norms
-over space, and the squares of those; sparse M-term orthogonal least squares.
+projected onto their plane, 2D densities, the L1 and L2 norms over space of
+the densities and of their wavelet moduli (order 1, summed over orientations)
+and the L1 norms of order 2 (summed over the first orientation at a fixed
+relative angle), circular convolutions (:func:`invariants_2d`), and the squares
+of those; sparse M-term orthogonal least squares.
 
 Invariants are cached in ``OUT/qm7/invariants_*.npz`` (keyed by the settings),
 written in chunks so an interrupted run resumes.  The environment variable
@@ -45,7 +46,7 @@ PAPER = {"3d_kymatio_mae": 2.75, "3d_kymatio_rmse": 4.18, "2d_scattering_mae": 3
 FULL = dict(
     n_folds=5, inner_folds=5, seed=0,
     # 3D
-    spacing=0.5, sigma_density=0.5, sigma_0=1.0, J=2, L=3, integral_powers=(0.5, 1.0, 2.0, 3.0),
+    spacing=0.25, sigma_density=0.25, sigma_0=1.0, J=2, L=3, integral_powers=(0.5, 1.0, 2.0, 3.0),
     margin=3.0, align=True, chunk=32,
     # 2D
     plane_tol=0.5, spacing_2d=0.25, sigma_density_2d=0.25, grid_2d=64, J_2d=4, L_2d=8,
@@ -206,45 +207,57 @@ def densities_2d(coords, charges, size: int, spacing: float, sigma: float) -> np
     return np.einsum("nca,nai,naj->ncij", w, g[0], g[1]).astype(np.float32)
 
 
-def invariants_2d(S, rho, L: int) -> np.ndarray:
-    """Rotation-invariant L1 and L2 norms of 2D scattering coefficients, ``(n, F)``."""
-    meta = S.meta()
-    out = S(rho)  # (n, 3, C, h, w)
-    l1 = np.abs(out).sum((-2, -1))
-    l2 = np.sqrt((out**2).sum((-2, -1)))
-    feats = []
-    order, j, theta = meta["order"], meta["j"], meta["theta"]
-    for norm in (l1, l2):
-        feats.append(norm[..., order == 0])
-        for jj in np.unique(j[order == 1, 0]):
-            feats.append(norm[..., (order == 1) & (j[:, 0] == jj)].sum(-1, keepdims=True))
-        o2 = order == 2
-        delta = np.mod(theta[:, 1] - theta[:, 0], L)
-        for j1, j2 in sorted({(a, b) for a, b in j[o2, :2].astype(int).tolist()}):
-            for d in range(L):
-                sel = o2 & (j[:, 0] == j1) & (j[:, 1] == j2) & (delta == d)
-                feats.append(norm[..., sel].sum(-1, keepdims=True))
+def invariants_2d(rho: np.ndarray, J: int, L: int, batch: int = 64) -> np.ndarray:
+    r"""Rotation-invariant scattering norms of 2D densities, ``(n, F)``.
+
+    For each channel of ``rho`` (``(n, channels, M, N)``, sides divisible by
+    ``2**J``), with circular convolutions (:class:`scatkit.stats.ScatteringMoments`,
+    moduli at full resolution) and sums over the grid:
+
+    * :math:`\|\rho\|_1` and :math:`\|\rho\|_2^2`;
+    * per scale :math:`j`: :math:`\sum_\theta \|\rho\star\psi_{j,\theta}\|_1` and
+      :math:`\sum_\theta \|\rho\star\psi_{j,\theta}\|_2^2`;
+    * per :math:`(j_1, j_2, \delta)`: :math:`\sum_{\theta}
+      \|\,|\rho\star\psi_{j_1,\theta}|\star\psi_{j_2,\theta+\delta}\|_1` (the
+      relative angle :math:`\delta` fixed, so the sum is rotation invariant).
+
+    These are the invariants of Hirn, Mallat & Poilvert (2017) except the
+    second-order :math:`\ell^2` norms, which :class:`~scatkit.stats.ScatteringMoments`
+    does not compute.
+    """
+    from ..stats.moments import ScatteringMoments
+
+    # moduli kept at full resolution (oversampling J): the norms are exact sums over the
+    # grid, invariant to every circular shift, not only to multiples of 2^j
+    M = ScatteringMoments(rho.shape[-2:], J=J, L=L, power=True, oversampling=J)
+    meta = M.meta()
+    kind, j, theta = meta["kind"], meta["j"], meta["theta"]
+    area = float(np.prod(rho.shape[-2:]))  # moments are means over the grid: norms are sums
+    m = area * np.concatenate([M(rho[i:i + batch].astype(np.float64))
+                               for i in range(0, len(rho), batch)])
+    r = rho.astype(np.float64)
+    feats = [r.sum((-2, -1))[..., None], (r**2).sum((-2, -1))[..., None]]
+    for k in ("s1", "power"):
+        for jj in np.unique(j[kind == k, 0]):
+            feats.append(m[..., (kind == k) & (j[:, 0] == jj)].sum(-1, keepdims=True))
+    s2 = kind == "s2"
+    delta = np.mod(theta[:, 1] - theta[:, 0], L)
+    for j1, j2 in sorted({(a, b) for a, b in j[s2, :2].astype(int).tolist()}):
+        for d in range(L):
+            sel = s2 & (j[:, 0] == j1) & (j[:, 1] == j2) & (delta == d)
+            feats.append(m[..., sel].sum(-1, keepdims=True))
     return np.concatenate(feats, axis=-1).reshape(len(rho), -1)
 
 
-def run_2d(ctx, cfg, qm7) -> None:
-    from ..transforms.scattering2d import Scattering2D
+def ols_curve(X: np.ndarray, y: np.ndarray, folds, terms) -> tuple[list[int], np.ndarray]:
+    """Test MAE of M-term orthogonal least squares for each ``M`` in ``terms``.
 
-    keep, coords = planar_subset(qm7.positions, qm7.charges, cfg["plane_tol"])
-    if cfg.get("n_2d"):
-        keep, coords = keep[:cfg["n_2d"]], coords[:cfg["n_2d"]]
-    ctx.config["n_planar"] = len(keep)
-    charges, y = qm7.charges[keep], qm7.energies[keep]
-    size = cfg["grid_2d"]
-    extent = np.abs(np.where(charges[..., None] > 0, coords, 0)).max()
-    ctx.config["planar_extent_angstrom"] = float(extent)
-    rho = densities_2d(coords, charges, size, cfg["spacing_2d"], cfg["sigma_density_2d"])
-    S = Scattering2D(J=cfg["J_2d"], shape=(size, size), L=cfg["L_2d"])
-    base = np.concatenate([invariants_2d(S, rho[i:i + 64], cfg["L_2d"])
-                           for i in range(0, len(rho), 64)])
-    X = np.hstack([base, base**2])
-    folds = kfold(len(y), cfg["n_folds"], cfg["seed"])
-    terms = [m for m in cfg["ols_terms"] if m < min(len(fold[0]) for fold in folds)]
+    Per fold: standardise on the training part, select the terms greedily
+    (:func:`scatkit.chem.orthogonal_least_squares`), refit an affine least-squares
+    model on the first ``M``. Returns the ``M`` that fit every training part and
+    the MAE array ``(folds, len(M))``.
+    """
+    terms = [m for m in terms if m < min(len(fold[0]) for fold in folds)]
     errors = np.zeros((len(folds), len(terms)))
     for f, (tr, te) in enumerate(folds):
         sc = Standardizer().fit(X[tr])
@@ -255,6 +268,23 @@ def run_2d(ctx, cfg, qm7) -> None:
             A = np.hstack([Xtr[:, sel], np.ones((len(tr), 1))])
             w, *_ = np.linalg.lstsq(A, y[tr], rcond=None)
             errors[f, k] = mae(y[te], np.hstack([Xte[:, sel], np.ones((len(te), 1))]) @ w)
+    return terms, errors
+
+
+def run_2d(ctx, cfg, qm7) -> None:
+    keep, coords = planar_subset(qm7.positions, qm7.charges, cfg["plane_tol"])
+    if cfg.get("n_2d"):
+        keep, coords = keep[:cfg["n_2d"]], coords[:cfg["n_2d"]]
+    ctx.config["n_planar"] = len(keep)
+    charges, y = qm7.charges[keep], qm7.energies[keep]
+    size = cfg["grid_2d"]
+    extent = np.abs(np.where(charges[..., None] > 0, coords, 0)).max()
+    ctx.config["planar_extent_angstrom"] = float(extent)
+    rho = densities_2d(coords, charges, size, cfg["spacing_2d"], cfg["sigma_density_2d"])
+    base = invariants_2d(rho, cfg["J_2d"], cfg["L_2d"])
+    X = np.hstack([base, base**2])
+    folds = kfold(len(y), cfg["n_folds"], cfg["seed"])
+    terms, errors = ols_curve(X, y, folds, cfg["ols_terms"])
     mean = errors.mean(0)
     best = int(np.argmin(mean))
     ctx.metric("mae_kcal_mol/2d_ols/best", mean[best])
@@ -264,7 +294,7 @@ def run_2d(ctx, cfg, qm7) -> None:
         ctx.metric(f"mae_kcal_mol/2d_ols/m{m}", mean[k])
     ctx.table("qm7_2d", ["method", "molecules", "features", "best M", "MAE (kcal/mol)",
                          "paper MAE (QM7-2D, 454 molecules)"],
-              [["2D scattering L1/L2 + squares, M-term OLS", len(y), X.shape[1], terms[best],
+              [["2D scattering norms + squares, M-term OLS", len(y), X.shape[1], terms[best],
                 fmt_mean_std(mean[best], errors[:, best].std()), "3.2 ± 0.1"]],
               caption=f"Near-planar QM7 molecules (all nuclei within {cfg['plane_tol']} Å of "
                       f"their plane), {size}x{size} grid at {cfg['spacing_2d']} Å, J="
@@ -286,4 +316,4 @@ def run_2d(ctx, cfg, qm7) -> None:
     ctx.figure("qm7_2d_mae_vs_terms.png", fig)
 
 
-__all__ = ["run", "planar_subset", "densities_2d", "invariants_2d", "invariants_3d"]
+__all__ = ["run", "planar_subset", "densities_2d", "invariants_2d", "invariants_3d", "ols_curve"]
