@@ -11,7 +11,8 @@ multinomial logistic regression (scikit-learn, L2; the penalty ``C`` chosen from
   :math:`\log(|Sx| + 10^{-6})` averaged over time); ``scat1`` keeps orders 0-1,
   ``scat2`` orders 0-2;
 * ``jtfs``: joint time–frequency scattering (``TimeFrequencyScattering(J=8,
-  J_fr=2, Q=8)``) on the same input, same log and time average;
+  J_fr=2, Q=12)``, the first filter bank of the time scattering) on the same
+  input, same log and time average;
 * ``scat2_seg`` / ``jtfs_seg``: the same log coefficients averaged over each of
   :data:`TIME_SEGMENTS` equal parts of the recording (the frames that overlap the
   recording inside its padding, :func:`recording_frames`) instead of over all
@@ -54,7 +55,7 @@ MFCC_PARAMS = dict(n_fft=256, hop_length=80, n_mels=40)
 SCAT_LENGTH = 2**13
 #: full-run transform parameters
 SCAT_PARAMS = dict(J=8, Q=12)
-JTFS_PARAMS = dict(J=8, J_fr=2, Q=8)
+JTFS_PARAMS = dict(J=8, J_fr=2, Q=12)
 #: number of equal parts of a recording averaged separately by the ``*_seg`` features
 TIME_SEGMENTS = 2
 #: quick-run settings (a small problem with the same keys)
