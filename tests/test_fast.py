@@ -118,14 +118,43 @@ def test_l1_norm_by_real_fft_equals_inverse_fft():
                                rtol=1e-12)
 
 
-@pytest.mark.parametrize("N", [512, 333])
+@given(N=st.integers(64, 4096), xi=st.floats(0.0, 0.5), sigma=st.floats(0.004, 0.2))
+def test_closed_form_l1_norm_equals_the_fft_norm(N, xi, sigma):
+    """Poisson summation: the l1 norm of a short wavelet, summed in time from its
+    closed form, is the l1 norm of the inverse DFT of its sampled spectrum."""
+    P = min(morlet1d.adaptive_periods(sigma, morlet1d.EPS), morlet1d.P_MAX)
+    if not morlet1d._closed_form_applies(N, [xi], [sigma], P, fraction=1.0)[0]:
+        return  # copies overlap in time, or a Gaussian is cut by the grid: FFT path
+    gabor = _dense_periodized(N, xi, sigma, P)
+    low = _dense_periodized(N, 0.0, sigma, P)
+    kappa = gabor[0] / low[0]
+    expected = morlet1d._l1_norm_time(gabor - kappa * low)[0]
+    got = morlet1d._morlet_l1_closed_form([xi], [sigma], [kappa], P)[0]
+    # rounding is relative to the two Gaussians, which cancel when xi -> 0
+    scale = morlet1d._l1_norm_time(gabor)[0] + kappa * morlet1d._l1_norm_time(low)[0]
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-13 * scale)
+
+
+def test_closed_form_is_refused_where_it_would_be_wrong():
+    # time copies overlap (sigma too narrow for the grid)
+    assert not morlet1d._closed_form_applies(256, [0.1], [0.002], 2, fraction=1.0)[0]
+    # the Gaussian at xi crosses the end of a single-period grid
+    assert not morlet1d._closed_form_applies(4096, [0.45], [0.2], 1, fraction=1.0)[0]
+    # short enough, inside the grid
+    assert morlet1d._closed_form_applies(4096, [0.3], [0.05], 2)[0]
+
+
+@pytest.mark.parametrize("N", [512, 333, 4096])
 def test_morlet_bank_from_sparse_samples_equals_the_dense_definition(N):
     """psi = gabor - kappa * low (kappa: psi(0) = 0), l1-normalised in time, built
     densely on the whole (2P - 1)-period grid: the bank assembled from sparse samples
-    in one bincount must give the same filters."""
+    must give the same filters, whichever way their l1 norms are taken."""
     xis = np.array([0.35, 0.2, 0.05, 0.01, 0.004])
     sigmas = np.array([0.08, 0.05, 0.01, 0.003, 0.002])  # narrow ones need P > 1
     bank = morlet1d.morlet_1d_bank(N, xis, sigmas)
+    if N == 4096:  # both ways of taking the l1 norm are exercised
+        short = morlet1d._closed_form_applies(N, xis, sigmas, 2)
+        assert short.any() and not short.all()
     for row, xi, sigma in zip(bank, xis, sigmas):
         P = min(morlet1d.adaptive_periods(float(sigma), morlet1d.EPS), morlet1d.P_MAX)
         gabor = _dense_periodized(N, xi, sigma, P)

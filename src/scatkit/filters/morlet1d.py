@@ -53,6 +53,10 @@ CRITERION_AMPLITUDE = 1e-3
 GAUSS_CUTOFF = 40.0
 #: Filters built (and whose l1 norms are computed by one batched FFT) at a time.
 NORMALISE_CHUNK = 32
+#: A wavelet whose time support (where its envelope is above :math:`e^{-\mathrm{cutoff}}`)
+#: spans at most this fraction of the grid gets its :math:`\ell^1` norm from the closed
+#: form of :func:`_morlet_l1_closed_form`, which then costs less than an FFT.
+CLOSED_FORM_L1_FRACTION = 1.0 / 16.0
 
 
 def compute_xi_max(Q: float) -> float:
@@ -179,6 +183,66 @@ def _at_zero(index: np.ndarray, vals: np.ndarray, N: int, n_rows: int) -> np.nda
     return np.bincount(index[zero] // N, weights=vals[zero], minlength=n_rows)
 
 
+def _time_reach(sigmas, cutoff: float = GAUSS_CUTOFF) -> np.ndarray:
+    r"""Half-width in samples beyond which the time envelope
+    :math:`e^{-2\pi^2\sigma^2\tau^2}` of a Gaussian of frequency width ``sigma``
+    is below :math:`e^{-\mathrm{cutoff}}`."""
+    return np.floor(np.sqrt(2.0 * cutoff) / (2.0 * np.pi * np.asarray(sigmas))).astype(np.int64)
+
+
+def _closed_form_applies(N: int, xis, sigmas, P: int, fraction: float = CLOSED_FORM_L1_FRACTION,
+                         cutoff: float = GAUSS_CUTOFF) -> np.ndarray:
+    """Which wavelets :func:`_morlet_l1_closed_form` may normalise: both Gaussians
+    lie inside the frequency grid :math:`[1-P, P)` up to the cutoff, and the time
+    support is short (no overlap of periodic copies, cheaper than an FFT)."""
+    xis, sigmas = np.asarray(xis), np.asarray(sigmas)
+    reach = np.sqrt(2.0 * cutoff) * sigmas
+    in_grid = (xis + reach < P) & (xis - reach > 1 - P) & (reach < P - 1)
+    return in_grid & (2 * _time_reach(sigmas, cutoff) + 1 <= fraction * N)
+
+
+def _morlet_l1_closed_form(xis, sigmas, kappas, P: int,
+                           cutoff: float = GAUSS_CUTOFF) -> np.ndarray:
+    r""":math:`\sum_t |\psi(t)|` of unnormalised wavelets of :func:`morlet_1d_bank`,
+    in closed form (no FFT).
+
+    The wavelet's spectrum is :math:`G(\omega) = e^{-(\omega-\xi)^2/(2\sigma^2)} -
+    \kappa e^{-\omega^2/(2\sigma^2)}` sampled at :math:`k/N` over :math:`2P - 1`
+    periods and averaged over them, so by Poisson summation its inverse DFT is
+
+    .. math::
+
+        \psi(t) = \frac{1}{2P-1}\sum_{m\in\mathbb Z}\check G(t - mN), \qquad
+        \check G(\tau) = \sigma\sqrt{2\pi}\,e^{-2\pi^2\sigma^2\tau^2}
+        \left(e^{2i\pi\xi\tau} - \kappa\right),
+
+    exact up to the truncation of the Gaussians at :math:`e^{-\mathrm{cutoff}}`
+    (:func:`_closed_form_applies` checks that none is cut by the grid). When
+    :math:`\check G` is negligible beyond :math:`|\tau| \le R < N/2` the copies do
+    not overlap and
+
+    .. math::
+
+        \|\psi\|_1 = \frac{\sigma\sqrt{2\pi}}{2P-1}\sum_{|\tau|\le R}
+        e^{-2\pi^2\sigma^2\tau^2}\sqrt{(1 - \kappa)^2 + 4\kappa\sin^2(\pi\xi\tau)},
+
+    an even sum evaluated on :math:`\tau \ge 0`: :math:`O(1/\sigma)` terms
+    instead of an :math:`O(N \log N)` FFT.
+    """
+    xis, sigmas, kappas = (np.asarray(a, dtype=np.float64) for a in (xis, sigmas, kappas))
+    counts = _time_reach(sigmas, cutoff) + 1  # tau = 0..R
+    rows = np.repeat(np.arange(len(sigmas)), counts)
+    tau = (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)).astype(
+        np.float64)
+    s, xi, kap = sigmas[rows], xis[rows], kappas[rows]
+    # |e^{i theta} - kappa| = sqrt((1 - kappa)^2 + 4 kappa sin^2(theta / 2)): no cancellation
+    terms = np.exp(-2.0 * np.pi**2 * (s * tau) ** 2) * np.sqrt(
+        (1.0 - kap) ** 2 + 4.0 * kap * np.sin(np.pi * xi * tau) ** 2)
+    terms[tau > 0] *= 2.0  # the terms at -tau
+    return np.bincount(rows, weights=terms, minlength=len(sigmas)) * (
+        sigmas * math.sqrt(2.0 * math.pi) / (2 * P - 1))
+
+
 def _l1_normalise(h_f: np.ndarray) -> np.ndarray:
     norm = _l1_norm_time(h_f)
     if np.any(norm < 1e-7):
@@ -212,33 +276,65 @@ def morlet_1d(N: int, xi: float, sigma: float, P_max: int = P_MAX, eps: float = 
 
 
 def morlet_1d_bank(N: int, xis, sigmas, P_max: int = P_MAX, eps: float = EPS) -> np.ndarray:
-    """Morlet wavelets for several ``(xi, sigma)`` at once, shape ``(len(xis), N)``."""
+    r"""Morlet wavelets for several ``(xi, sigma)`` at once, shape ``(len(xis), N)``.
+
+    Each wavelet is summed from the sparse samples of its two Gaussians
+    (:func:`_periodized_gaussian_terms`), its :math:`\ell^1` norm taken in closed
+    form (:func:`_morlet_l1_closed_form`) when its time support is short and by
+    an FFT otherwise, and the normalised samples are added into the output: no
+    dense temporary beyond one chunk of the wavelets that need an FFT.
+    """
     xis = np.asarray(xis, dtype=np.float64)
     sigmas = np.asarray(sigmas, dtype=np.float64)
-    out = np.empty((len(xis), N), dtype=np.float64)
+    out = np.zeros((len(xis), N), dtype=np.float64)
+    flat = out.reshape(-1)
     periods = np.array([min(adaptive_periods(float(s), eps), P_max) for s in sigmas])
     # Filters sharing a number of periods share a frequency grid: one pass each.
-    for P in np.unique(periods):
+    for P in np.unique(periods).tolist():
         group = np.flatnonzero(periods == P)
+        scale = 1.0 / (2 * P - 1)  # the mean over the 2P - 1 periods
         for a in range(0, len(group), NORMALISE_CHUNK):  # bounded temporaries
             sel = group[a:a + NORMALISE_CHUNK]
-            # psi = gabor - kappa * low with psi(0) = 0, summed from the sparse samples
-            # of both Gaussians in one pass (no dense temporaries); bin 0 as the
-            # difference of the two sums, exactly zero-mean up to one rounding
-            ig, vg = _periodized_gaussian_terms(N, xis[sel], sigmas[sel], int(P))
-            il, vl = _periodized_gaussian_terms(N, 0.0, sigmas[sel], int(P))
-            scale = 1.0 / (2 * int(P) - 1)  # the mean over the 2P - 1 periods
+            # psi = gabor - kappa * low with psi(0) = 0; bin 0 as the difference of the
+            # two Gaussians' sums there, exactly zero-mean up to one rounding
+            ig, vg = _periodized_gaussian_terms(N, xis[sel], sigmas[sel], P)
+            il, vl = _periodized_gaussian_terms(N, 0.0, sigmas[sel], P)
             g0, l0 = _at_zero(ig, vg, N, len(sel)), _at_zero(il, vl, N, len(sel))
             kappa = g0 / l0
-            psi = np.bincount(np.concatenate([ig, il]),
-                              weights=np.concatenate([vg * scale, (-scale * kappa)[il // N] * vl]),
-                              minlength=len(sel) * N).reshape(len(sel), N)
-            psi[:, 0] = (g0 - kappa * l0) * scale
-            out[sel] = psi
-            del psi, ig, vg, il, vl
-    for a in range(0, len(out), NORMALISE_CHUNK):  # batched FFTs, bounded memory
-        out[a:a + NORMALISE_CHUNK] = _l1_normalise(out[a:a + NORMALISE_CHUNK])
+            index = np.concatenate([ig, il])
+            vals = np.concatenate([vg * scale, (-scale * kappa)[il // N] * vl])
+            zero_bin = (g0 - kappa * l0) * scale
+            del ig, vg, il, vl
+            # l1 norms: in closed form for short wavelets, by FFT for the others
+            norms = np.empty(len(sel))
+            short = _closed_form_applies(N, xis[sel], sigmas[sel], P)
+            norms[short] = _morlet_l1_closed_form(xis[sel][short], sigmas[sel][short],
+                                                  kappa[short], P)
+            long_rows = np.flatnonzero(~short)
+            if long_rows.size:
+                dense = _dense_rows(index, vals, long_rows, len(sel), N)
+                dense[:, 0] = zero_bin[long_rows]
+                norms[long_rows] = _l1_norm_time(dense)[:, 0]
+                del dense
+            if np.any(norms < 1e-7):
+                raise ValueError("a filter has a vanishing l1 norm; its parameters are degenerate")
+            rows = index // N
+            np.add.at(flat, sel[rows] * N + (index - rows * N), vals / norms[rows])
+            out[sel, 0] = zero_bin / norms
     return out
+
+
+def _dense_rows(index: np.ndarray, vals: np.ndarray, rows: np.ndarray, n_rows: int,
+                N: int) -> np.ndarray:
+    """Dense ``(len(rows), N)`` sums of the sparse terms ``(index, vals)`` (``index =
+    row * N + bin``, as :func:`_periodized_gaussian_terms`) of the given rows."""
+    position = np.full(n_rows, -1)
+    position[rows] = np.arange(len(rows))
+    r = position[index // N]
+    keep = r >= 0
+    dense = np.zeros((len(rows), N))
+    np.add.at(dense.reshape(-1), r[keep] * N + index[keep] % N, vals[keep])
+    return dense
 
 
 def temporal_support(h_f: np.ndarray, criterion_amplitude: float = CRITERION_AMPLITUDE) -> int:
@@ -340,12 +436,16 @@ def filter_bank_1d(N: int, J: int, Q: tuple[int, int], T: float, max_level_phi: 
     # The low-pass enters through real parts of inverse FFTs of Hermitian
     # spectra; its even part is what acts, so store that exactly.
     phi0 = 0.5 * (phi0 + np.roll(phi0[::-1], 1))
-    phi = [phi0] + [periodize(phi0, 2**k) for k in range(1, max_level_phi + 1)]
+    # each level folds the previous one by 2 (the same sums as folding the full-resolution
+    # filter by 2**k, in a different order: half the work of the level before, not all of it)
+    phi = [phi0]
+    for _ in range(max_level_phi):
+        phi.append(periodize(phi[-1], 2))
     psi = {}
     for m, p in params.items():
-        base = morlet_1d_bank(N, p.xi, p.sigma, P_max, eps)
-        levels = max_level_psi2 if m == 2 else 0
-        psi[m] = [base] + [periodize(base, 2**k) for k in range(1, levels + 1)]
+        psi[m] = [morlet_1d_bank(N, p.xi, p.sigma, P_max, eps)]
+        for _ in range(max_level_psi2 if m == 2 else 0):
+            psi[m].append(periodize(psi[m][-1], 2))
     return FilterBank1D(N=N, xi={m: p.xi for m, p in params.items()},
                         sigma={m: p.sigma for m, p in params.items()},
                         j={m: p.j for m, p in params.items()}, sigma_low=sigma_low,

@@ -301,8 +301,26 @@ def _axis_segments(n: int, m: int, out_len: int, last: bool, significant: np.nda
     return segs
 
 
+#: filters per pass of :func:`significant_bins` (bounds its temporaries)
+MASK_CHUNK = 8
+
+
+def significant_bins(filt: np.ndarray, eps: float = EXACT_EPS) -> np.ndarray:
+    """Boolean mask, per filter (first axis), of the bins above ``eps`` times its peak
+    amplitude (a filter that is zero everywhere has none)."""
+    shape = np.shape(filt)
+    filt = np.asarray(filt).reshape(len(filt), -1)
+    out = np.empty(filt.shape, dtype=bool)
+    for a in range(0, len(filt), MASK_CHUNK):  # bounded temporaries
+        amp = np.abs(filt[a:a + MASK_CHUNK])
+        peak = amp.max(axis=1, keepdims=True)
+        peak[peak == 0] = 1.0
+        np.greater(amp, eps * peak, out=out[a:a + MASK_CHUNK])
+    return out.reshape(shape)
+
+
 def fold_terms(filt_full: np.ndarray, m_shape: tuple[int, ...], half_out: bool,
-               eps: float = EXACT_EPS) -> list[FoldTerm]:
+               eps: float = EXACT_EPS, significant: np.ndarray | None = None) -> list[FoldTerm]:
     """Terms of ``fold(X * filt)`` onto ``m_shape`` bins, reading ``X`` from its half spectrum.
 
     Parameters
@@ -317,6 +335,9 @@ def fold_terms(filt_full: np.ndarray, m_shape: tuple[int, ...], half_out: bool,
     eps : float
         Bins where every filter is at most ``eps`` times its peak amplitude are
         skipped; an alias block with no other bin is dropped.
+    significant : ndarray of bool, shape (F, *n_shape), optional
+        :func:`significant_bins` of ``filt_full`` at ``eps``, when the caller
+        already has it (a bank sliced into several groups computes it once).
 
     Returns
     -------
@@ -326,10 +347,9 @@ def fold_terms(filt_full: np.ndarray, m_shape: tuple[int, ...], half_out: bool,
     filt_full = np.asarray(filt_full)
     n_shape = filt_full.shape[1:]
     ndim = len(n_shape)
-    amp = np.abs(filt_full).reshape(len(filt_full), -1)
-    peak = amp.max(axis=1, keepdims=True)
-    peak[peak == 0] = 1.0
-    envelope = (amp / peak).max(axis=0).reshape(n_shape) > eps
+    if significant is None:
+        significant = significant_bins(filt_full, eps)
+    envelope = significant.reshape(len(filt_full), -1).any(axis=0).reshape(n_shape)
     scale = 1.0 / np.prod([n // m for n, m in zip(n_shape, m_shape)])
     per_axis = []
     for a, (n, m) in enumerate(zip(n_shape, m_shape)):
@@ -428,10 +448,9 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
     :func:`run_cascade`; ``eps`` the negligible relative amplitude.
     """
     shape = tuple(shape)
-    ndim = len(shape)
     to_np = (lambda a: a) if isinstance(next(iter(psi.values()))[0], np.ndarray) else (
         lambda a: np.asarray(a.detach().cpu().numpy() if hasattr(a, "detach") else a))
-    wave, low = {}, {}
+    wave, low, masks = {}, {}, {}
     for gid, g in enumerate(plan.groups):
         shape_k = tuple(s >> g.k for s in shape)
         if g.k not in low:
@@ -440,8 +459,12 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
             low[g.k] = fold_terms(phi, out, half_out=True, eps=eps)
         if g.order > 0:
             parent = plan.groups[g.parent]
+            bank = (g.order, parent.k)
+            if bank not in masks:  # a bank serves many groups: its mask is computed once
+                masks[bank] = significant_bins(to_np(psi[g.order][parent.k]), eps)
             filt = to_np(psi[g.order][parent.k])[g.filter_slice]
-            wave[gid] = fold_terms(filt, shape_k, half_out=False, eps=eps)
+            wave[gid] = fold_terms(filt, shape_k, half_out=False, eps=eps,
+                                   significant=masks[bank][g.filter_slice])
     return CascadeOps(wave, low)
 
 
