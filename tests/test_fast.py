@@ -86,6 +86,45 @@ def test_batch_size_output_identical(make, shape):
     np.testing.assert_array_equal(make()(x), make(batch_size=2)(x))
 
 
+@pytest.mark.parametrize("make,shape", [
+    (lambda: scatkit.Scattering1D(5, 700, Q=4), (5, 700)),
+    (lambda: scatkit.Scattering2D(2, (30, 30), L=4), (5, 30, 30)),
+    (lambda: scatkit.Scattering2D(2, (30, 30), L=4, batch_size=1), (3, 2, 30, 30)),
+    (lambda: scatkit.RigidMotionScattering2D(2, (16, 16), L=4), (3, 16, 16)),
+    (lambda: scatkit.TimeFrequencyScattering(J=4, shape=256, Q=4, J_fr=2), (3, 256)),
+    (lambda: scatkit.HarmonicScattering3D(J=1, shape=(12, 12, 12), L=1), (3, 12, 12, 12)),
+])
+def test_threaded_chunks_give_the_serial_output(make, shape, monkeypatch):
+    """With several FFT workers the NumPy backend computes chunks of the batch in
+    threads: the output is the one-thread output, sample for sample."""
+    x = np.random.default_rng(5).standard_normal(shape)
+    numpy_backend = get_backend(x)
+    monkeypatch.setattr(numpy_backend, "workers", 1)
+    serial = make()(x)
+    monkeypatch.setattr(numpy_backend, "workers", 3)
+    assert numpy_backend.chunk_threads == 3
+    np.testing.assert_array_equal(make()(x), serial)
+
+
+def test_map_chunks_keeps_the_order_of_threaded_chunks():
+    from scatkit.backends.numpy_backend import NumpyBackend
+    from scatkit.transforms.base import map_chunks
+
+    seen = []
+
+    def fn(backend, chunk):
+        seen.append((backend.workers, len(chunk)))
+        return chunk * 2
+
+    x = np.arange(11.0)[:, None]
+    out = map_chunks(NumpyBackend(workers=4), fn, x, step=5)
+    np.testing.assert_array_equal(out, 2 * x)
+    # at least one chunk per thread, each no larger than the step, single-threaded FFTs inside
+    assert sorted(n for _, n in seen) == [2, 3, 3, 3] and {w for w, _ in seen} == {1}
+    with pytest.raises(ValueError, match="workers"):
+        NumpyBackend(workers=0)
+
+
 @requires_torch
 def test_torch_fold_gradient_flows():
     import torch

@@ -41,6 +41,17 @@ class Backend:
 
     name = "abstract"
 
+    # -- parallelism -------------------------------------------------------
+    #: How many chunks of a batch :func:`scatkit.transforms.base.map_chunks` may
+    #: compute at once in threads (1: one after the other).  Worth more than 1 only
+    #: where the element-wise work releases the GIL and is not parallel already.
+    chunk_threads = 1
+
+    def serial(self) -> "Backend":
+        """This backend as used inside one of ``chunk_threads`` threads (its own
+        operations single-threaded, so that the threads do not oversubscribe)."""
+        return self
+
     # -- arrays ------------------------------------------------------------
     def is_array(self, x) -> bool:
         raise NotImplementedError

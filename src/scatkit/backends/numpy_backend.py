@@ -20,13 +20,25 @@ class NumpyBackend(Backend):
 
     FFTs use :mod:`scipy.fft` with ``workers`` threads (default: every core,
     or the environment variable ``SCATKIT_NUM_THREADS``); single precision
-    stays single precision.
+    stays single precision.  The transforms also split a batch into up to
+    ``workers`` chunks computed in as many threads (:attr:`chunk_threads`):
+    NumPy's element-wise products, gathers and moduli release the GIL but are
+    single-threaded, and they cost as much as the FFTs.
     """
 
     name = "numpy"
 
     def __init__(self, workers: int | None = None):
         self.workers = workers if workers is not None else _default_workers()
+        if self.workers < 1:
+            raise ValueError(f"workers must be >= 1, got {self.workers}")
+
+    @property
+    def chunk_threads(self) -> int:
+        return self.workers
+
+    def serial(self) -> "NumpyBackend":
+        return self if self.workers == 1 else NumpyBackend(workers=1)
 
     def is_array(self, x) -> bool:
         return isinstance(x, np.ndarray)

@@ -151,16 +151,21 @@ class ScatteringBase:
         if filters is None:
             filters = self.filters(backend, flat)
         n = flat.shape[0]
-        step = self.batch_size or max(n, 1)
-        chunks = [self._compute(backend, flat[i:i + step], filters) for i in range(0, n, step)]
         if n == 0:  # an empty batch: shape and kind from one zero signal
             probe = backend.asarray(np.zeros((1,) + tuple(self.shape)), like=flat)
-            chunks = [self._compute(backend, probe, filters)[:0]]
-        out = chunks[0] if len(chunks) == 1 else backend.concatenate(chunks, axis=0)
+            out = self._compute(backend, probe, filters)[:0]
+        else:
+            self._prepare(backend, flat, filters)  # shared state, built before any thread
+            out = map_chunks(backend, lambda b, c: self._compute(b, c, filters), flat,
+                             self.batch_size or n)
         out = out.reshape(lead + tuple(out.shape[1:]))
         if self.out_type == "array":
             return out
         return self._to_list(out)
+
+    def _prepare(self, backend, x, filters) -> None:
+        """Build whatever :meth:`_compute` reads but computes lazily (called once per
+        call, before the batch is split into chunks that may run in threads)."""
 
     def _to_list(self, out):
         meta = self.meta()
@@ -188,12 +193,32 @@ class ScatteringBase:
 
 
 def map_chunks(backend, fn, x, step: int):
-    """``fn`` applied to consecutive chunks of ``step`` inputs of ``x`` (axis 0) and the
-    results concatenated; a single call when ``x`` fits in one chunk.  Transforms use it
-    to bound their intermediate arrays whatever the batch (same output)."""
-    if x.shape[0] <= step:
-        return fn(x)
-    return backend.concatenate([fn(x[i:i + step]) for i in range(0, x.shape[0], step)], axis=0)
+    """``fn(backend, chunk)`` on consecutive chunks of at most ``step`` inputs of ``x``
+    (axis 0), results concatenated; a single call when ``x`` fits in one chunk.
+
+    Transforms use it to bound their intermediate arrays whatever the batch (same
+    output).  When the backend allows ``backend.chunk_threads > 1`` (NumPy with
+    several FFT workers) and the batch has at least two inputs, the batch is cut
+    into at least that many chunks, computed in as many threads, each with
+    ``backend.serial()`` (single-threaded FFTs): the memory bound becomes
+    ``chunk_threads`` chunks at once.
+    """
+    n = x.shape[0]
+    threads = min(int(getattr(backend, "chunk_threads", 1)), n)
+    if threads > 1:
+        step = min(step, -(-n // threads))
+    if n <= step:
+        return fn(backend, x)
+    starts = range(0, n, step)
+    if threads > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        inner = backend.serial()
+        with ThreadPoolExecutor(threads) as pool:
+            outs = list(pool.map(lambda i: fn(inner, x[i:i + step]), starts))
+    else:
+        outs = [fn(backend, x[i:i + step]) for i in starts]
+    return backend.concatenate(outs, axis=0)
 
 
 def _index_channel(out, c: int, ndim: int):

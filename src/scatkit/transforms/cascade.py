@@ -538,7 +538,11 @@ class CascadeTransform:
     def _compute(self, backend, x, filters):
         itemsize = 8 if str(x.dtype).endswith("float32") else 16
         step = chunk_size(self.plan, self.cascade_shape, itemsize)
-        return map_chunks(backend, lambda c: self._compute_chunk(backend, c, filters), x, step)
+        return map_chunks(backend, lambda b, c: self._compute_chunk(b, c, filters), x, step)
+
+    def _prepare(self, backend, x, filters):
+        if any(filters is f for f in self._filter_cache.values()):
+            self.cascade_ops().to(backend, x)  # fold terms built and converted once
 
     def _cascade(self, backend, U0, filters):
         """:func:`run_cascade` on the padded batch ``U0``, in output channel order."""

@@ -106,7 +106,9 @@ class HarmonicScattering3D(ScatteringBase):
         Also return the order-0 coefficients :math:`\sum_u |x(u)|^q` as a first
         channel (repeated along the ``l`` axis, which it does not depend on).
     batch_size : int, optional
-        Process at most this many inputs at a time (bounds memory).
+        Process at most this many inputs at a time (bounds memory; the output is
+        identical). With NumPy inputs, as many chunks as there are FFT workers
+        run at once in threads (``SCATKIT_NUM_THREADS=1``: one at a time).
     check_finite : bool, default True
         Reject inputs with NaN or infinity.
 
@@ -230,7 +232,7 @@ class HarmonicScattering3D(ScatteringBase):
         k, is_complex = self._responses()
         per_sample = k * (1 + is_complex) * int(np.prod(self.shape)) * x.dtype.itemsize
         step = max(1, CHUNK_BYTES // per_sample)
-        return map_chunks(backend, lambda c: self._compute_chunk(backend, c, filters), x, step)
+        return map_chunks(backend, lambda b, c: self._compute_chunk(b, c, filters), x, step)
 
     def _compute_chunk(self, backend, x, filters):
         powers = self.integral_powers

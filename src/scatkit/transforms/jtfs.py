@@ -125,7 +125,9 @@ class TimeFrequencyScattering(ScatteringBase):
         ``'time'``: ``(..., C, N_out)`` with log-frequency flattened into channels;
         ``'joint'``: ``(..., P, N_fr_out, N_out)``, one row per joint path.
     batch_size : int, optional
-        Process at most this many signals at once.
+        Process at most this many signals at once (bounds memory; the output is
+        identical). With NumPy inputs, as many chunks as there are FFT workers
+        run at once in threads (``SCATKIT_NUM_THREADS=1``: one at a time).
     check_finite : bool, default True
 
     Notes

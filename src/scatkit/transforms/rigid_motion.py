@@ -232,6 +232,9 @@ class RigidMotionScattering2D(ScatteringBase):
     scale_average : bool, default False
         Average every channel over :math:`j_1` with :math:`j_2 - j_1` fixed.
     batch_size : int, optional
+        Process at most this many images at a time (bounds memory; the output is
+        identical). With NumPy inputs, as many chunks as there are FFT workers
+        run at once in threads (``SCATKIT_NUM_THREADS=1``: one at a time).
     check_finite : bool, default True
 
     Notes

@@ -73,7 +73,9 @@ class Scattering1D(CascadeTransform, ScatteringBase):
         ``'array'``: ``(..., C, N_out)``; ``'list'``: one dict per channel with
         ``coef``, ``order``, ``n``, ``j``, ``xi``, ``sigma``.
     batch_size : int, optional
-        Process at most this many signals at a time (bounds memory).
+        Process at most this many signals at a time (bounds memory; the output is
+        identical). With NumPy inputs, as many chunks as there are FFT workers
+        run at once in threads (``SCATKIT_NUM_THREADS=1``: one at a time).
     check_finite : bool, default True
         Reject inputs that contain NaN or infinity.
     fast : bool, default False

@@ -45,7 +45,8 @@ class Scattering2D(CascadeTransform, ScatteringBase):
         ``'list'``: one dict per channel with ``coef``, ``order``, ``j``, ``theta``.
     batch_size : int, optional
         Process at most this many images at a time (bounds memory; the output is
-        identical).
+        identical). With NumPy inputs, as many chunks as there are FFT workers
+        run at once in threads (``SCATKIT_NUM_THREADS=1``: one at a time).
     check_finite : bool, default True
         Reject inputs that contain NaN or infinity.
     fast : bool, default False
