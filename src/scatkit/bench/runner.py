@@ -194,11 +194,14 @@ def compare(ours: np.ndarray, ref: np.ndarray, kind: str) -> tuple[float, str]:
 def peak_memory(python: str, impl: str, frontend: str, w: Workload, xpath: str,
                 fast: bool = False) -> int | None:
     """Peak RSS growth (bytes) of building and applying a transform once, in a
-    fresh process (:mod:`scatkit.bench._memprobe`)."""
+    fresh process (:mod:`scatkit.bench._memprobe`), with the FFT workers of the
+    timed runs (ours computes that many chunks of the batch at once)."""
+    from ..backends import _NUMPY
+
     cmd = [python, str(MEMPROBE), impl, frontend, w.kind, json.dumps(list(w.shape)),
            json.dumps(w.params), xpath] + (["fast"] if fast else [])
-    res = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ,
-                                                                     "SCATKIT_NUM_THREADS": "1"})
+    res = subprocess.run(cmd, capture_output=True, text=True,
+                         env={**os.environ, "SCATKIT_NUM_THREADS": str(_NUMPY.workers)})
     if res.returncode != 0:
         return None
     return int(res.stdout.strip().splitlines()[-1])
