@@ -46,6 +46,9 @@ class Backend:
     #: compute at once in threads (1: one after the other).  Worth more than 1 only
     #: where the element-wise work releases the GIL and is not parallel already.
     chunk_threads = 1
+    #: How many chunks this backend's caller computes at once (set by
+    #: :meth:`serial`): a transform divides its memory budget per chunk by it.
+    concurrent_chunks = 1
 
     def serial(self) -> "Backend":
         """This backend as used inside one of ``chunk_threads`` threads (its own

@@ -38,7 +38,11 @@ class NumpyBackend(Backend):
         return self.workers
 
     def serial(self) -> "NumpyBackend":
-        return self if self.workers == 1 else NumpyBackend(workers=1)
+        if self.workers == 1:
+            return self
+        inner = NumpyBackend(workers=1)
+        inner.concurrent_chunks = self.workers
+        return inner
 
     def is_array(self, x) -> bool:
         return isinstance(x, np.ndarray)

@@ -179,12 +179,12 @@ def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequ
     U0 : array, shape (B, *spatial)
         The padded input.
     plan : Plan
-    phi_half : sequence of arrays
+    phi_half : sequence of arrays or None
         ``phi_half[k]``: the low-pass at resolution ``k``, on the half spectrum
         (last axis ``n // 2 + 1``); it must be even (real spectrum).
-    psi : dict
+    psi : dict or None
         ``psi[m][k]``: the order-``m`` wavelets at resolution ``k``, full
-        spectrum, one per row.
+        spectrum, one per row.  Both may be None when ``ops`` is given.
     ndim : int
         Number of spatial axes.
     ops : CascadeOps, optional
@@ -471,9 +471,10 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
 class LazyFilterTree(Mapping):
     """A filter pytree (a dict) whose entries are converted for a backend on first
     access: a transform that computes from its :class:`CascadeOps` never pays
-    for (or holds) converted copies of its full filter banks."""
+    for (or holds) converted copies of its full filter banks.  ``numpy_tree`` may
+    be a function returning the NumPy tree, then called on first access only."""
 
-    def __init__(self, numpy_tree: dict, convert: Callable):
+    def __init__(self, numpy_tree: "dict | Callable[[], dict]", convert: Callable):
         from .base import _map_tree
 
         memo: dict[int, object] = {}  # banks shared between entries are converted once
@@ -483,7 +484,13 @@ class LazyFilterTree(Mapping):
                 memo[id(a)] = convert(a)
             return memo[id(a)]
 
-        self._tree, self._map, self._once, self._done = numpy_tree, _map_tree, once, {}
+        self._source, self._map, self._once, self._done = numpy_tree, _map_tree, once, {}
+
+    @property
+    def _tree(self) -> dict:
+        if callable(self._source):
+            self._source = self._source()
+        return self._source
 
     def __getitem__(self, key):
         if key not in self._done:
@@ -504,7 +511,7 @@ def lazy_filters(transform, backend=None, like=None):
         return transform._numpy_filters()
     key = (backend.name, str(getattr(like, "device", "cpu")), str(like.dtype))
     if key not in transform._filter_cache:
-        transform._filter_cache[key] = LazyFilterTree(transform._numpy_filters(),
+        transform._filter_cache[key] = LazyFilterTree(transform._numpy_filters,
                                                       lambda a: backend.asarray(a, like))
     return transform._filter_cache[key]
 
@@ -528,16 +535,24 @@ class CascadeTransform:
         return lazy_filters(self, backend, like)
 
     def cascade_ops(self) -> "CascadeOps":
-        """The fold terms of the cascade (built once, from the float64 filters)."""
+        """The fold terms of the cascade (built once, from the float64 filters).
+
+        The dense filter banks they are built from are then released (they are
+        several times larger than the terms, and rebuilt if :meth:`filters` is
+        asked for them).
+        """
         if self._ops is None:
             f = self._numpy_filters()
             self._ops = prepare_cascade(self.plan, f["phi_half"], f["psi"], self.cascade_shape,
                                         eps=FAST_EPS if self.fast else EXACT_EPS)
+            del f
+            self._bank = None
         return self._ops
 
     def _compute(self, backend, x, filters):
         itemsize = 8 if str(x.dtype).endswith("float32") else 16
-        step = chunk_size(self.plan, self.cascade_shape, itemsize)
+        budget = CHUNK_BYTES // getattr(backend, "concurrent_chunks", 1)  # shared by threads
+        step = chunk_size(self.plan, self.cascade_shape, itemsize, budget)
         return map_chunks(backend, lambda b, c: self._compute_chunk(b, c, filters), x, step)
 
     def _prepare(self, backend, x, filters):
@@ -547,16 +562,21 @@ class CascadeTransform:
     def _cascade(self, backend, U0, filters):
         """:func:`run_cascade` on the padded batch ``U0``, in output channel order."""
         own = any(filters is f for f in self._filter_cache.values())
-        # the transform's own filters: its precomputed fold terms; filters passed
-        # in (e.g. the nn.Module's buffers): fold terms built from them
-        outs = run_cascade(backend, U0, self.plan, filters["phi_half"], filters["psi"],
-                           ndim=len(self.cascade_shape), ops=self.cascade_ops() if own else None,
-                           eps=FAST_EPS if self.fast else EXACT_EPS)
+        # the transform's own filters: its precomputed fold terms (the dense filters are
+        # then not converted to the backend at all); filters passed in (e.g. the
+        # nn.Module's buffers): fold terms built from them
+        if own:
+            phi_half, psi, ops = None, None, self.cascade_ops()
+        else:
+            phi_half, psi, ops = filters["phi_half"], filters["psi"], None
+        outs = run_cascade(backend, U0, self.plan, phi_half, psi, ndim=len(self.cascade_shape),
+                           ops=ops, eps=FAST_EPS if self.fast else EXACT_EPS)
         return backend.take(backend.concatenate(outs, axis=1), self.plan.order_index, 1)
 
 
-#: Default bound on the intermediate arrays of one chunk of a batch, in bytes
-#: (see :func:`chunk_size`); the output does not depend on it.
+#: Default bound on the intermediate arrays of the chunks of a batch computed at
+#: once, in bytes (see :func:`chunk_size`; threads share it); the output does not
+#: depend on it.
 CHUNK_BYTES = 48 * 2**20
 #: live arrays of a group's size during its computation (product, transform, modulus)
 LIVE_ARRAYS = 3

@@ -231,7 +231,8 @@ class HarmonicScattering3D(ScatteringBase):
     def _compute(self, backend, x, filters):
         k, is_complex = self._responses()
         per_sample = k * (1 + is_complex) * int(np.prod(self.shape)) * x.dtype.itemsize
-        step = max(1, CHUNK_BYTES // per_sample)
+        budget = CHUNK_BYTES // getattr(backend, "concurrent_chunks", 1)  # shared by threads
+        step = max(1, budget // per_sample)
         return map_chunks(backend, lambda b, c: self._compute_chunk(b, c, filters), x, step)
 
     def _compute_chunk(self, backend, x, filters):
