@@ -202,3 +202,35 @@ def test_morlet_bank_from_sparse_samples_equals_the_dense_definition(N):
         psi /= np.abs(np.fft.ifft(psi)).sum()
         np.testing.assert_allclose(row, psi, rtol=0, atol=1e-13 * np.abs(psi).max())
         assert abs(row[0]) <= 1e-15 * np.abs(row).max()  # zero mean
+
+
+def test_morlet_rows_are_the_rows_of_the_whole_bank():
+    p = morlet1d.morlet_bank_params(7, 8)
+    rows = morlet1d.MorletRows(2048, p.xi, p.sigma)
+    bank = morlet1d.morlet_1d_bank(2048, p.xi, p.sigma)
+    assert rows.shape == bank.shape and len(rows) == len(bank)
+    np.testing.assert_array_equal(rows[5:17], bank[5:17])
+    np.testing.assert_array_equal(np.asarray(rows), bank)
+    with pytest.raises(TypeError, match="slice"):
+        rows[3]
+
+
+@pytest.mark.parametrize("kw", [dict(J=6, shape=1000, Q=8),
+                                dict(J=4, shape=300, Q=(2, 2), max_order=3)])
+def test_fold_terms_from_rows_built_on_demand_equal_the_dense_ones(kw):
+    """Scattering1D builds its fold terms from a first-order bank built group by
+    group (never whole): the terms are those of the dense bank, bit for bit."""
+    from scatkit.transforms.cascade import EXACT_EPS, prepare_cascade
+
+    S = scatkit.Scattering1D(**kw)
+    lazy = S.cascade_ops()
+    assert S._bank is None  # nothing dense kept
+    f = S._numpy_filters()
+    dense = prepare_cascade(S.plan, f["phi_half"], f["psi"], S.cascade_shape, eps=EXACT_EPS)
+    for part in ("wave", "low"):
+        a, b = getattr(lazy, part), getattr(dense, part)
+        assert a.keys() == b.keys()
+        for key in a:
+            assert [t.out_region for t in a[key]] == [t.out_region for t in b[key]]
+            for s, t in zip(a[key], b[key]):
+                np.testing.assert_array_equal(s.filt, t.filt)

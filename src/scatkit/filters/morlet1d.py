@@ -324,6 +324,37 @@ def morlet_1d_bank(N: int, xis, sigmas, P_max: int = P_MAX, eps: float = EPS) ->
     return out
 
 
+class MorletRows:
+    """The wavelets of :func:`morlet_1d_bank`, built when sliced.
+
+    ``rows[a:b]`` is ``morlet_1d_bank(N, xis[a:b], sigmas[a:b])`` (every row
+    depends on its own parameters only, so these are the rows of the whole bank,
+    bit for bit): a consumer that needs a few rows at a time (the cascade's fold
+    terms, group by group) never holds the whole bank, which at ``N = 2**18`` and
+    ``Q = 12`` is 360 MB of float64.
+    """
+
+    def __init__(self, N: int, xis, sigmas, P_max: int = P_MAX, eps: float = EPS):
+        self.N, self.P_max, self.eps = int(N), P_max, eps
+        self.xis = np.asarray(xis, dtype=np.float64)
+        self.sigmas = np.asarray(sigmas, dtype=np.float64)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.xis), self.N)
+
+    def __len__(self) -> int:
+        return len(self.xis)
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        if not isinstance(rows, slice):
+            raise TypeError("MorletRows are sliced by a slice of rows")
+        return morlet_1d_bank(self.N, self.xis[rows], self.sigmas[rows], self.P_max, self.eps)
+
+    def __array__(self, dtype=None, copy=None):
+        return self[:] if dtype is None else self[:].astype(dtype)
+
+
 def _dense_rows(index: np.ndarray, vals: np.ndarray, rows: np.ndarray, n_rows: int,
                 N: int) -> np.ndarray:
     """Dense ``(len(rows), N)`` sums of the sparse terms ``(index, vals)`` (``index =
@@ -411,7 +442,8 @@ class FilterBank1D:
 
 def filter_bank_1d(N: int, J: int, Q: tuple[int, int], T: float, max_level_phi: int,
                    max_level_psi2: int, sigma0: float = SIGMA0, r_psi: float = R_PSI,
-                   alpha: float = ALPHA, P_max: int = P_MAX, eps: float = EPS) -> FilterBank1D:
+                   alpha: float = ALPHA, P_max: int = P_MAX, eps: float = EPS,
+                   lazy_first_order: bool = False) -> FilterBank1D:
     """Build the low-pass and the two wavelet banks of 1D scattering on ``N`` frequencies.
 
     Parameters
@@ -428,6 +460,9 @@ def filter_bank_1d(N: int, J: int, Q: tuple[int, int], T: float, max_level_phi: 
     max_level_phi, max_level_psi2 : int
         Largest subsampling exponent at which the low-pass, resp. the
         higher-order wavelets, are needed.
+    lazy_first_order : bool, default False
+        Give the first-order bank as :class:`MorletRows` (rows built when
+        sliced) instead of an array.
     """
     params = {1: morlet_bank_params(J, Q[0], sigma0, r_psi, alpha),
               2: morlet_bank_params(J, Q[1], sigma0, r_psi, alpha)}
@@ -443,6 +478,9 @@ def filter_bank_1d(N: int, J: int, Q: tuple[int, int], T: float, max_level_phi: 
         phi.append(periodize(phi[-1], 2))
     psi = {}
     for m, p in params.items():
+        if m == 1 and lazy_first_order:
+            psi[m] = [MorletRows(N, p.xi, p.sigma, P_max, eps)]
+            continue
         psi[m] = [morlet_1d_bank(N, p.xi, p.sigma, P_max, eps)]
         for _ in range(max_level_psi2 if m == 2 else 0):
             psi[m].append(periodize(psi[m][-1], 2))

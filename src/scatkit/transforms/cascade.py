@@ -445,7 +445,9 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
     """Fold terms of every group of ``plan`` for padded inputs of ``shape``.
 
     ``phi_half`` and ``psi`` are the (NumPy or backend) filters of
-    :func:`run_cascade`; ``eps`` the negligible relative amplitude.
+    :func:`run_cascade` (a first-order bank may also be any object whose row
+    slices are arrays, such as :class:`~scatkit.filters.morlet1d.MorletRows`);
+    ``eps`` the negligible relative amplitude.
     """
     shape = tuple(shape)
     to_np = (lambda a: a) if isinstance(next(iter(psi.values()))[0], np.ndarray) else (
@@ -459,12 +461,18 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
             low[g.k] = fold_terms(phi, out, half_out=True, eps=eps)
         if g.order > 0:
             parent = plan.groups[g.parent]
-            bank = (g.order, parent.k)
-            if bank not in masks:  # a bank serves many groups: its mask is computed once
-                masks[bank] = significant_bins(to_np(psi[g.order][parent.k]), eps)
-            filt = to_np(psi[g.order][parent.k])[g.filter_slice]
+            bank = psi[g.order][parent.k]
+            # rows sliced first: a bank built on demand (MorletRows) builds these only
+            filt = to_np(bank[g.filter_slice])
+            if g.order == 1:  # first-order groups partition their bank: one mask each
+                significant = significant_bins(filt, eps)
+            else:  # a higher-order bank serves every parent: its mask is computed once
+                if (g.order, parent.k) not in masks:
+                    masks[g.order, parent.k] = significant_bins(to_np(bank), eps)
+                significant = masks[g.order, parent.k][g.filter_slice]
             wave[gid] = fold_terms(filt, shape_k, half_out=False, eps=eps,
-                                   significant=masks[bank][g.filter_slice])
+                                   significant=significant)
+            del filt
     return CascadeOps(wave, low)
 
 
@@ -542,12 +550,17 @@ class CascadeTransform:
         asked for them).
         """
         if self._ops is None:
-            f = self._numpy_filters()
+            f = self._cascade_filters()
             self._ops = prepare_cascade(self.plan, f["phi_half"], f["psi"], self.cascade_shape,
                                         eps=FAST_EPS if self.fast else EXACT_EPS)
             del f
             self._bank = None
         return self._ops
+
+    def _cascade_filters(self) -> dict:
+        """The NumPy filters :meth:`cascade_ops` builds the terms from (default: the
+        dense :meth:`_numpy_filters`; a transform may give banks built on demand)."""
+        return self._numpy_filters()
 
     def _compute(self, backend, x, filters):
         itemsize = 8 if str(x.dtype).endswith("float32") else 16

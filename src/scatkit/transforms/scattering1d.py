@@ -154,7 +154,19 @@ class Scattering1D(CascadeTransform, ScatteringBase):
         return self._bank
 
     def _numpy_filters(self):
-        bank = self.bank
+        return self._filters_of(self.bank)
+
+    def _cascade_filters(self):
+        # the fold terms are built group by group: the first-order wavelets (the
+        # largest bank) are built a group of rows at a time, never all at once
+        if self._bank is not None:
+            return self._numpy_filters()
+        return self._filters_of(filter_bank_1d(self.N_padded, self.J, self.Q, self.T,
+                                               max_level_phi=self.log2_stride,
+                                               max_level_psi2=self.log2_stride,
+                                               lazy_first_order=True))
+
+    def _filters_of(self, bank):
         half = [p[: p.shape[-1] // 2 + 1] for p in bank.phi]
         return {"phi_half": half,
                 "psi": {m: bank.psi[min(m, 2)] for m in range(1, self.max_order + 1)}}
