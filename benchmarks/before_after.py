@@ -6,6 +6,12 @@ Run it at a commit and at its parent (``git worktree add /tmp/before <commit>^``
     .venv/bin/python benchmarks/before_after.py filters2d   # 2D Morlet bank construction
     .venv/bin/python benchmarks/before_after.py harmonic3d  # 8 x 64^3, J=2, L=2 (+ batch_size=1)
     .venv/bin/python benchmarks/before_after.py tree2d      # 2D Morlet-like tree, J=3, L=8, 1024^2
+    .venv/bin/python benchmarks/before_after.py numpy NAME  # one NumPy workload of the bench table
+                                                            # (2d-small ... 1d-large, ctor), alone
+
+``numpy NAME`` runs in a fresh process per call of the script: the wall-clock median of 5
+calls after a warm-up (both cores; for ``ctor``, building the transform and its fold terms)
+and the peak resident set growth of the whole script.
 
 Each prints the minimum of 3 timed calls after a warm-up (CPU seconds, or wall seconds
 and the peak resident set for harmonic3d).
@@ -70,5 +76,36 @@ def tree2d() -> None:
         print(f"{name}: {t:.3f} CPU s{extra}")
 
 
+def numpy(name: str) -> None:
+    from scatkit.bench.runner import _build_ours
+    from scatkit.bench.workloads import WORKLOADS
+
+    with open("/proc/self/status") as f:
+        base = next(int(l.split()[1]) for l in f if l.startswith("VmRSS")) / 1024
+    w = WORKLOADS[name]
+    if w.kind == "ctor":
+        _build_ours(w)
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            _build_ours(w)
+            times.append(time.perf_counter() - t0)
+    else:
+        x = np.random.default_rng(0).standard_normal((w.batch,) + tuple(w.shape))
+        x = x.astype(np.float32)
+        S = _build_ours(w)
+        S(x)
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            S(x)
+            times.append(time.perf_counter() - t0)
+    print(f"{name}: {np.median(times) * 1e3:.0f} ms wall (median of 5), peak resident set "
+          f"growth {_peak_mb() - base:.0f} MB")
+
+
 if __name__ == "__main__":
-    {"filters2d": filters2d, "harmonic3d": harmonic3d, "tree2d": tree2d}[sys.argv[1]]()
+    if sys.argv[1] == "numpy":
+        numpy(sys.argv[2])
+    else:
+        {"filters2d": filters2d, "harmonic3d": harmonic3d, "tree2d": tree2d}[sys.argv[1]]()
