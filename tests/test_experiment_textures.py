@@ -97,6 +97,20 @@ def test_disc_mask_inside_the_rotated_image():
     assert 20 < mask.sum() < mask.size
 
 
+def test_dilate_images_shrinks_and_standardises():
+    x = np.random.default_rng(0).standard_normal((2, 64, 64)).astype(np.float32) * 3 + 1
+    small = textures.dilate_images(x, 0.5)
+    assert small.shape == (2, 32, 32) and small.dtype == np.float32
+    np.testing.assert_allclose(small.mean(axis=(1, 2)), 0.0, atol=1e-5)
+    np.testing.assert_allclose(small.std(axis=(1, 2)), 1.0, rtol=1e-5)
+    assert textures.dilate_images(x, 1.0) is x
+
+
+def test_dilation_average_is_the_mean_of_the_log_vectors():
+    a, b = np.full((3, 4), 1.0), np.full((3, 4), 3.0)
+    np.testing.assert_array_equal(textures.dilation_average([a, b]), np.full((3, 4), 2.0))
+
+
 def test_classify_separates_easy_classes():
     rng = np.random.default_rng(0)
     labels = np.repeat(np.arange(3), 12)
@@ -115,7 +129,7 @@ def test_quick_experiment(tmp_path):
     assert saved["quick"] is True and saved["experiment"] == "textures"
     m = res["metrics"]
     for name in ("fourier", "translation", "rigid_motion", "rigid_motion_log",
-                 "rigid_motion_log_scale"):
+                 "rigid_motion_log_scale", "rigid_motion_log_dilations"):
         for stat in ("mean", "std"):
             assert 0.0 <= m[f"accuracy_pct/{name}/n5/{stat}"] <= 100.0
     # exact quarter-turn invariance with periodic boundaries, none for translation
