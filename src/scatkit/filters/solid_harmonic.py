@@ -158,8 +158,11 @@ def real_solid_harmonic_filters(shape, sigma: float, L: int) -> np.ndarray:
         and :math:`\sum_k |\hat g_{l,k}|^2 = \sum_m |\hat\psi_{l,m}|^2` pointwise.
     """
     r, theta, phi = spherical_coordinates(fourier_grid(shape))
-    return np.concatenate([(-1j) ** l * radial_profile(r, sigma, l)
-                           * real_spherical_harmonics(l, theta, phi) for l in range(L + 1)])
+    out = np.empty(((L + 1) ** 2,) + tuple(r.shape), dtype=np.complex128)
+    for l in range(L + 1):  # written in place, degree by degree (no concatenated copy)
+        np.multiply((-1j) ** l * radial_profile(r, sigma, l), real_spherical_harmonics(l, theta, phi),
+                    out=out[l**2:(l + 1) ** 2])
+    return out
 
 
 def harmonic_index(L: int) -> np.ndarray:

@@ -209,16 +209,35 @@ class HarmonicScattering3D(ScatteringBase):
     # -- filters -----------------------------------------------------------------
     def _numpy_filters(self) -> dict:
         if self._bank is None:
-            sigmas = [self.sigma_0 * 2.0**j for j in range(self.J + 1)]
-            if self.rotation_covariant:
-                self._bank = {"scales": [_hermitian_split(real_solid_harmonic_filters(
-                    self.shape, s, self.L), self.shape) for s in sigmas],
-                    "signs": _nyquist_signs(self.shape)}
-            else:
-                self._bank = {"single": [np.stack([solid_harmonic_filters(self.shape, s, l)[0]
-                                                   for l in range(self.L + 1)])
-                                         for s in sigmas]}
+            self._bank = self._build_filters(lambda a: a)
         return self._bank
+
+    def filters(self, backend=None, like=None) -> dict:
+        """The filters for ``backend`` on ``like``'s device and precision (cached).
+
+        Unless the float64 NumPy filters already exist, they are built one scale
+        at a time and each scale is converted before the next is built: the
+        float64 stack of every scale (53 MB at 64^3, L = 2, J = 2) is never held.
+        """
+        if backend is None or self._bank is not None:
+            return super().filters(backend, like)
+        key = (backend.name, str(getattr(like, "device", "cpu")), str(like.dtype))
+        if key not in self._filter_cache:
+            self._filter_cache[key] = self._build_filters(lambda a: backend.asarray(a, like))
+        return self._filter_cache[key]
+
+    def _build_filters(self, convert) -> dict:
+        """The filter pytree, each array passed through ``convert`` as soon as built."""
+        from .base import _map_tree
+
+        sigmas = [self.sigma_0 * 2.0**j for j in range(self.J + 1)]
+        if self.rotation_covariant:
+            return {"scales": [_map_tree(convert, _hermitian_split(
+                        real_solid_harmonic_filters(self.shape, s, self.L), self.shape))
+                               for s in sigmas],
+                    "signs": _map_tree(convert, _nyquist_signs(self.shape))}
+        return {"single": [convert(np.stack([solid_harmonic_filters(self.shape, s, l)[0]
+                                             for l in range(self.L + 1)])) for s in sigmas]}
 
     # -- computation -------------------------------------------------------------
     def _responses(self) -> tuple[int, bool]:
@@ -336,30 +355,35 @@ def _hermitian_split(G: np.ndarray, shape) -> dict:
     ``G = H + A`` with :math:`H(k) = (G(k) + \\overline{G(-k)})/2`.  ``half`` is
     ``H`` on the real-FFT half grid; ``planes[a]`` is :math:`-iA` on the Nyquist
     plane of axis ``a`` (half grid of that plane, bins of earlier Nyquist planes
-    zeroed so the three parts are disjoint), or None where it vanishes.
+    zeroed so the three parts are disjoint), or None where it vanishes.  Computed
+    one filter (row of ``G``) at a time into compact arrays: no full-grid ``H`` or
+    ``A`` of the whole stack is formed or kept.
     """
     M, N, O = shape
-    mirrored = np.conj(_mirror(G))
-    H = 0.5 * (G + mirrored)
-    B = -0.5j * (G - mirrored)  # -i A, Hermitian
-    tol = NYQUIST_TOL * np.abs(G).max()
-    planes = [None, None, None]
-    if M % 2 == 0:
-        planes[0] = B[:, M // 2, :, : O // 2 + 1]
-    if N % 2 == 0:
-        p = B[:, :, N // 2, : O // 2 + 1].copy()
+    tol = NYQUIST_TOL * max(float(np.abs(g).max()) for g in G)
+    half = np.empty(G.shape[:1] + (M, N, O // 2 + 1), dtype=G.dtype)
+    planes: list = [[], [], []]
+    for r, g in enumerate(G):
+        mirrored = np.conj(_mirror(g))
+        half[r] = 0.5 * (g[..., : O // 2 + 1] + mirrored[..., : O // 2 + 1])
         if M % 2 == 0:
-            p[:, M // 2] = 0
-        planes[1] = p
-    if O % 2 == 0:
-        p = B[:, :, :, O // 2].copy()
-        if M % 2 == 0:
-            p[:, M // 2] = 0
+            planes[0].append(-0.5j * (g[M // 2, :, : O // 2 + 1] - mirrored[M // 2, :, : O // 2 + 1]))
         if N % 2 == 0:
-            p[:, :, N // 2] = 0
-        planes[2] = p[:, :, : N // 2 + 1]
+            p = -0.5j * (g[:, N // 2, : O // 2 + 1] - mirrored[:, N // 2, : O // 2 + 1])
+            if M % 2 == 0:
+                p[M // 2] = 0
+            planes[1].append(p)
+        if O % 2 == 0:
+            p = -0.5j * (g[:, :, O // 2] - mirrored[:, :, O // 2])
+            if M % 2 == 0:
+                p[M // 2] = 0
+            if N % 2 == 0:
+                p[:, N // 2] = 0
+            planes[2].append(p[:, : N // 2 + 1])
+        del mirrored
+    planes = [np.stack(p) if p else None for p in planes]
     planes = [p if p is not None and np.abs(p).max() > tol else None for p in planes]
-    return {"half": H[..., : O // 2 + 1], "planes": planes}
+    return {"half": half, "planes": planes}
 
 
 def _nyquist_signs(shape) -> list[np.ndarray]:
