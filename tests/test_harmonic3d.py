@@ -199,3 +199,27 @@ def test_chunking_over_the_batch_leaves_the_output_unchanged(monkeypatch, covari
     whole = S(x)
     monkeypatch.setattr(harmonic3d, "CHUNK_BYTES", 1)  # one sample per chunk
     np.testing.assert_array_equal(S(x), whole)
+
+
+@pytest.mark.parametrize("covariant", [True, False])
+def test_filters_built_scale_by_scale_equal_the_converted_numpy_filters(covariant):
+    """A float32 call builds its filters one scale at a time, converting each at once;
+    they are the float64 filters converted, bit for bit, and no float64 stack is kept."""
+    from scatkit.backends import get_backend
+    from scatkit.transforms.base import _map_tree
+
+    like = np.zeros((1, 12, 12, 12), np.float32)
+    backend = get_backend(like)
+    direct = HarmonicScattering3D(J=1, shape=(12, 12, 12), L=2, rotation_covariant=covariant)
+    got = direct.filters(backend, like)
+    assert direct._bank is None
+    reference = _map_tree(lambda a: backend.asarray(a, like),
+                          HarmonicScattering3D(J=1, shape=(12, 12, 12), L=2,
+                                               rotation_covariant=covariant)._numpy_filters())
+    flat_got, flat_ref = [], []
+    _map_tree(flat_got.append, got)
+    _map_tree(flat_ref.append, reference)
+    assert len(flat_got) == len(flat_ref) > 0
+    for a, b in zip(flat_got, flat_ref):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
