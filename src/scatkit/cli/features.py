@@ -21,7 +21,6 @@ import argparse
 import ast
 import inspect
 import sys
-from pathlib import Path
 
 import numpy as np
 

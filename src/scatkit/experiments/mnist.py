@@ -435,7 +435,7 @@ def plot(ctx, errors, sizes):
     ax.set_yscale("log")
     ax.set_xlabel("training digits")
     ax.set_ylabel("test error (%)")
-    ax.set_title(f"MNIST: ours (solid, ± std) vs Bruna & Mallat 2013 (dashed)")
+    ax.set_title("MNIST: ours (solid, ± std) vs Bruna & Mallat 2013 (dashed)")
     ax.legend(fontsize=8)
     ax.grid(True, which="both", alpha=0.3)
     ctx.figure("error_vs_train_size.png", fig)

@@ -154,7 +154,7 @@ def plot_disk(S, x, fig=None, log=False, normalize_order2=False, image=True):
     for ax, m in zip(axes[int(image):], orders):
         channels = [s[0] for s in sectors[m]]
         values = coefs[channels]
-        label = rf"$S_J x[\lambda_1]$" if m == 1 else rf"$S_J x[\lambda_1,\lambda_2]$"
+        label = r"$S_J x[\lambda_1]$" if m == 1 else r"$S_J x[\lambda_1,\lambda_2]$"
         if m == 2 and normalize_order2:
             values = values / np.array([parent[(int(meta["j"][c, 0]), int(meta["theta"][c, 0]))]
                                         for c in channels])
