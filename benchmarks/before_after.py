@@ -9,6 +9,9 @@ Run it at a commit and at its parent (``git worktree add /tmp/before <commit>^``
     .venv/bin/python benchmarks/before_after.py numpy NAME  # one NumPy workload of the bench table
                                                             # (2d-small ... 1d-large, ctor), alone
 
+    .venv/bin/python benchmarks/before_after.py small       # small batches, 1 vs 2 threads
+    .venv/bin/python benchmarks/before_after.py rigid       # rigid motion, 8 x 200x200, 1 vs 2
+
 ``numpy NAME`` runs in a fresh process per call of the script: the wall-clock median of 5
 calls after a warm-up (both cores; for ``ctor``, building the transform and its fold terms)
 and the peak resident set growth of the whole script.
@@ -104,8 +107,66 @@ def numpy(name: str) -> None:
           f"growth {_peak_mb() - base:.0f} MB")
 
 
+def small() -> None:
+    """Small NumPy batches with one and two threads (``SCATKIT_NUM_THREADS``), median of
+    20 calls: where chunk threads and FFT workers cost more than they bring."""
+    import scatkit
+    from scatkit.backends import _NUMPY
+
+    cases = [("1D J=4 Q=4, 2 x 256", scatkit.Scattering1D(4, 256, Q=4), (2, 256)),
+             ("1D J=6 Q=8, 4 x 1024", scatkit.Scattering1D(6, 1024, Q=8), (4, 1024)),
+             ("1D J=8 Q=8, 8 x 4096", scatkit.Scattering1D(8, 4096, Q=8), (8, 4096)),
+             ("2D J=2 L=8, 2 x 32x32", scatkit.Scattering2D(2, (32, 32), L=8), (2, 32, 32)),
+             ("2D J=2 L=8, 16 x 32x32", scatkit.Scattering2D(2, (32, 32), L=8), (16, 32, 32)),
+             ("2D J=2 L=8, 64 x 28x28", scatkit.Scattering2D(2, (28, 28), L=8), (64, 28, 28)),
+             ("JTFS J=6 Q=8, 2 x 1024",
+              scatkit.TimeFrequencyScattering(J=6, shape=1024, Q=8, J_fr=3), (2, 1024)),
+             ("rigid motion J=2 L=8, 2 x 32x32",
+              scatkit.RigidMotionScattering2D(2, (32, 32), L=8), (2, 32, 32))]
+    for name, S, shape in cases:
+        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        res = []
+        for workers in (1, 2):
+            _NUMPY.workers = workers
+            S(x)
+            times = []
+            for _ in range(20):
+                t0 = time.perf_counter()
+                S(x)
+                times.append(time.perf_counter() - t0)
+            res.append(np.median(times) * 1e3)
+        print(f"{name}: 1 thread {res[0]:.2f} ms, 2 threads {res[1]:.2f} ms")
+
+
+def rigid() -> None:
+    """Rigid-motion scattering of 8 KTH-TIPS-sized images (J=4, L=8), with one and two
+    threads, median of 3 calls: whether chunk threads would pay there."""
+    import scatkit
+    from scatkit.backends import _NUMPY
+    from scatkit.transforms.base import map_chunks
+
+    S = scatkit.RigidMotionScattering2D(4, (200, 200), L=8)
+    x = np.random.default_rng(0).standard_normal((8, 200, 200)).astype(np.float32)
+    filters = S.filters(_NUMPY, x)
+    for label, workers, min_chunk in (("1 thread", 1, None), ("2 FFT workers", 2, None),
+                                      ("2 chunk threads", 2, 1)):
+        _NUMPY.workers = workers
+
+        def call():
+            return map_chunks(_NUMPY, lambda b, c: S._compute(b, c, filters), x, len(x),
+                              min_thread_chunk=min_chunk)
+
+        call()
+        t = _min_of(call, clock=time.perf_counter)
+        print(f"{label}: {t:.2f} s (min of 3)")
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "numpy":
+    if sys.argv[1] == "small":
+        small()
+    elif sys.argv[1] == "rigid":
+        rigid()
+    elif sys.argv[1] == "numpy":
         numpy(sys.argv[2])
     else:
         {"filters2d": filters2d, "harmonic3d": harmonic3d, "tree2d": tree2d}[sys.argv[1]]()

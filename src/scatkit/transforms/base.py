@@ -157,11 +157,17 @@ class ScatteringBase:
         else:
             self._prepare(backend, flat, filters)  # shared state, built before any thread
             out = map_chunks(backend, lambda b, c: self._compute(b, c, filters), flat,
-                             self.batch_size or n)
+                             self.batch_size or n, min_thread_chunk=self._min_thread_chunk())
         out = out.reshape(lead + tuple(out.shape[1:]))
         if self.out_type == "array":
             return out
         return self._to_list(out)
+
+    def _min_thread_chunk(self) -> int | None:
+        """Fewest inputs per chunk for which computing chunks in threads pays (the
+        Python-level work of a chunk is done under the GIL, one thread at a time);
+        None where threads never pay (see :func:`map_chunks`)."""
+        return 1
 
     def _prepare(self, backend, x, filters) -> None:
         """Build whatever :meth:`_compute` reads but computes lazily (called once per
@@ -192,21 +198,30 @@ class ScatteringBase:
         raise NotImplementedError
 
 
-def map_chunks(backend, fn, x, step: int):
+def map_chunks(backend, fn, x, step: int, min_thread_chunk: int | None = 1):
     """``fn(backend, chunk)`` on consecutive chunks of at most ``step`` inputs of ``x``
     (axis 0), results concatenated; a single call when ``x`` fits in one chunk.
 
     Transforms use it to bound their intermediate arrays whatever the batch (same
     output).  When the backend allows ``backend.chunk_threads > 1`` (NumPy with
-    several FFT workers) and the batch has at least two inputs, the batch is cut
-    into at least that many chunks, computed in as many threads, each with
-    ``backend.serial()`` (single-threaded FFTs): the memory bound becomes
-    ``chunk_threads`` chunks at once.
+    several FFT workers) and every thread gets at least ``min_thread_chunk``
+    inputs, the batch is cut into at least that many chunks, computed in as many
+    threads, each with ``backend.serial()`` (single-threaded FFTs): the memory
+    bound becomes ``chunk_threads`` chunks at once.  A batch smaller than
+    ``min_thread_chunk`` is too small for any thread to pay, FFT workers
+    included: it is computed with ``backend.serial()`` in the calling thread.
+    ``min_thread_chunk=None``: no chunk threads at all (the backend as given).
     """
     n = x.shape[0]
-    threads = min(int(getattr(backend, "chunk_threads", 1)), n)
+    if min_thread_chunk is None:
+        threads = 1
+    else:
+        min_thread_chunk = max(int(min_thread_chunk), 1)
+        threads = min(int(getattr(backend, "chunk_threads", 1)), n // min_thread_chunk)
     if threads > 1:
         step = min(step, -(-n // threads))
+    elif min_thread_chunk is not None and n < min_thread_chunk:
+        backend = backend.serial()
     if n <= step:
         return fn(backend, x)
     starts = range(0, n, step)

@@ -252,7 +252,8 @@ class HarmonicScattering3D(ScatteringBase):
         per_sample = k * (1 + is_complex) * int(np.prod(self.shape)) * x.dtype.itemsize
         budget = CHUNK_BYTES // getattr(backend, "concurrent_chunks", 1)  # shared by threads
         step = max(1, budget // per_sample)
-        return map_chunks(backend, lambda b, c: self._compute_chunk(b, c, filters), x, step)
+        return map_chunks(backend, lambda b, c: self._compute_chunk(b, c, filters), x, step,
+                          min_thread_chunk=self._min_thread_chunk())
 
     def _compute_chunk(self, backend, x, filters):
         powers = self.integral_powers

@@ -436,6 +436,11 @@ class RigidMotionScattering2D(ScatteringBase):
         m = m.reshape((B, -1) + shape2)  # (B, F * t2, M2, N2)
         return _spatial_average(backend, m, filters["phi_half"][j2], j2, self.J)
 
+    def _min_thread_chunk(self):
+        # no gain from chunk threads (benchmarks/before_after.py rigid: 8 x 200x200,
+        # J=4, L=8, 0.69 s with or without), a loss on small batches: none
+        return None
+
     def _compute(self, backend, x, filters):
         J = self.J
         U0 = self._pad(backend, x)
