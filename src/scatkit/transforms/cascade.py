@@ -600,9 +600,9 @@ class CascadeTransform:
 #: depend on it.
 CHUNK_BYTES = 48 * 2**20
 #: Intermediate bytes (complex64) per group of paths below which a chunk is too small
-#: for threads to pay: measured on this project's 2-core machine, threads slowed
-#: 1D J=8 Q=8 on 8 x 4096 (0.33 MB per group per chunk: 11.0 -> 13.2 ms) and sped up 2D
-#: J=2 L=8 on 16 x 32x32 (1.3 MB: 10.2 -> 7.1 ms).
+#: for threads to pay.  Chosen on this project's 2-core machine with
+#: ``benchmarks/before_after.py small``: threads slowed 1D J=8 Q=8 on 8 x 4096 (0.33 MB
+#: per group per chunk) and sped up 2D J=2 L=8 on 16 x 32x32 (1.3 MB).
 THREAD_MIN_BYTES = 2**20
 #: live arrays of a group's size during its computation (product, transform, modulus)
 LIVE_ARRAYS = 3
