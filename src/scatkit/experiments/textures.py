@@ -118,7 +118,7 @@ def dilate_images(images: np.ndarray, factor: float) -> np.ndarray:
 
 def dilation_average(log_features: list[np.ndarray]) -> np.ndarray:
     r"""Average over dilations of log scattering vectors, one array ``(N, C)`` per
-    dilation factor: :math:`rac{1}{I}\sum_i \log S(x_{2^{-i/2}})`, with
+    dilation factor: :math:`\frac{1}{I}\sum_i \log S(x_{2^{-i/2}})`, with
     :math:`x_s(u) = x(u / s)` resampled.  A dilation of the image by a factor in
     the window moves the terms of the sum along it; only the ends change, so
     the average varies less with scale than any single term.
