@@ -45,9 +45,23 @@ def filters2d() -> None:
         print(f"filter_bank_2d({n}, {n}, 3, 8): {t:.3f} CPU s")
 
 
-def _peak_mb() -> float:
+def _median_of(fn, repeat: int) -> float:
+    """Median wall-clock seconds of ``repeat`` calls of ``fn``."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def _status_mb(key: str) -> float:
     with open("/proc/self/status") as f:
-        return next(int(l.split()[1]) for l in f if l.startswith("VmHWM")) / 1024
+        return next(int(l.split()[1]) for l in f if l.startswith(key + ":")) / 1024
+
+
+def _peak_mb() -> float:
+    return _status_mb("VmHWM")
 
 
 def harmonic3d() -> None:
@@ -83,27 +97,18 @@ def numpy(name: str) -> None:
     from scatkit.bench.runner import _build_ours
     from scatkit.bench.workloads import WORKLOADS
 
-    with open("/proc/self/status") as f:
-        base = next(int(l.split()[1]) for l in f if l.startswith("VmRSS")) / 1024
+    base = _status_mb("VmRSS")
     w = WORKLOADS[name]
     if w.kind == "ctor":
-        _build_ours(w)
-        times = []
-        for _ in range(5):
-            t0 = time.perf_counter()
-            _build_ours(w)
-            times.append(time.perf_counter() - t0)
+        call = lambda: _build_ours(w)  # noqa: E731
     else:
         x = np.random.default_rng(0).standard_normal((w.batch,) + tuple(w.shape))
         x = x.astype(np.float32)
         S = _build_ours(w)
-        S(x)
-        times = []
-        for _ in range(5):
-            t0 = time.perf_counter()
-            S(x)
-            times.append(time.perf_counter() - t0)
-    print(f"{name}: {np.median(times) * 1e3:.0f} ms wall (median of 5), peak resident set "
+        call = lambda: S(x)  # noqa: E731
+    call()  # warm-up
+    t = _median_of(call, 5)
+    print(f"{name}: {t * 1e3:.0f} ms wall (median of 5), peak resident set "
           f"growth {_peak_mb() - base:.0f} MB")
 
 
@@ -129,12 +134,7 @@ def small() -> None:
         for workers in (1, 2):
             _NUMPY.workers = workers
             S(x)
-            times = []
-            for _ in range(20):
-                t0 = time.perf_counter()
-                S(x)
-                times.append(time.perf_counter() - t0)
-            res.append(np.median(times) * 1e3)
+            res.append(_median_of(lambda: S(x), 20) * 1e3)
         print(f"{name}: 1 thread {res[0]:.2f} ms, 2 threads {res[1]:.2f} ms")
 
 
