@@ -80,17 +80,23 @@ class ScatteringBase:
         (built once per backend, device and dtype, then cached)."""
         if backend is None:
             return self._numpy_filters()
-        key = (backend.name, str(getattr(like, "device", "cpu")), str(like.dtype))
+        key = conversion_key(backend, like)
         if key not in self._filter_cache:
-            memo: dict[int, Any] = {}  # banks shared between orders are converted once
-
-            def convert(a):
-                if id(a) not in memo:
-                    memo[id(a)] = backend.asarray(a, like)
-                return memo[id(a)]
-
-            self._filter_cache[key] = _map_tree(convert, self._numpy_filters())
+            self._filter_cache[key] = self._converted_filters(lambda a: backend.asarray(a, like))
         return self._filter_cache[key]
+
+    def _converted_filters(self, convert) -> dict:
+        """The filter pytree with ``convert`` applied to every array (default: to the
+        NumPy filters of :meth:`_numpy_filters`, a bank shared between orders
+        converted once; the tree is alive throughout, so its ids are stable)."""
+        memo: dict[int, Any] = {}
+
+        def once(a):
+            if id(a) not in memo:
+                memo[id(a)] = convert(a)
+            return memo[id(a)]
+
+        return _map_tree(once, self._numpy_filters())
 
     # -- input checks --------------------------------------------------------
     def _check_input(self, x):
@@ -196,6 +202,11 @@ class ScatteringBase:
     def output_shape(self) -> tuple[int, ...]:
         """Shape of the output for one input signal (without batch axes)."""
         raise NotImplementedError
+
+
+def conversion_key(backend, like) -> tuple[str, str, str]:
+    """Cache key of arrays converted for ``backend`` on ``like``'s device and dtype."""
+    return (backend.name, str(getattr(like, "device", "cpu")), str(like.dtype))
 
 
 def map_chunks(backend, fn, x, step: int, min_thread_chunk: int | None = 1):

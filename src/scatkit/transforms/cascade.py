@@ -37,7 +37,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..backends import NumpyBackend
-from .base import map_chunks
+from .base import conversion_key, map_chunks
 
 _NUMPY = NumpyBackend(workers=1)
 
@@ -427,7 +427,7 @@ class CascadeOps:
     _converted: dict = field(default_factory=dict, repr=False)
 
     def to(self, backend, like) -> "CascadeOps":
-        key = (backend.name, str(getattr(like, "device", "cpu")), str(like.dtype))
+        key = conversion_key(backend, like)
         if key not in self._converted:
             def index(ix):
                 return ix if isinstance(ix, slice) else backend.index_array(ix, like)
@@ -518,7 +518,7 @@ def lazy_filters(transform, backend=None, like=None):
     per backend, device and dtype in ``transform._filter_cache``)."""
     if backend is None:
         return transform._numpy_filters()
-    key = (backend.name, str(getattr(like, "device", "cpu")), str(like.dtype))
+    key = conversion_key(backend, like)
     if key not in transform._filter_cache:
         transform._filter_cache[key] = LazyFilterTree(transform._numpy_filters,
                                                       lambda a: backend.asarray(a, like))

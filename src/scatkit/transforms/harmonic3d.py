@@ -212,19 +212,13 @@ class HarmonicScattering3D(ScatteringBase):
             self._bank = self._build_filters(lambda a: a)
         return self._bank
 
-    def filters(self, backend=None, like=None) -> dict:
-        """The filters for ``backend`` on ``like``'s device and precision (cached).
-
-        Unless the float64 NumPy filters already exist, they are built one scale
-        at a time and each scale is converted before the next is built: the
-        float64 stack of every scale (53 MB at 64^3, L = 2, J = 2) is never held.
-        """
-        if backend is None or self._bank is not None:
-            return super().filters(backend, like)
-        key = (backend.name, str(getattr(like, "device", "cpu")), str(like.dtype))
-        if key not in self._filter_cache:
-            self._filter_cache[key] = self._build_filters(lambda a: backend.asarray(a, like))
-        return self._filter_cache[key]
+    def _converted_filters(self, convert) -> dict:
+        # unless the float64 NumPy filters already exist, build them one scale at a time
+        # and convert each scale before building the next: the float64 stack of every
+        # scale (53 MB at 64^3, L = 2, J = 2) is never held
+        if self._bank is not None:
+            return super()._converted_filters(convert)
+        return self._build_filters(convert)
 
     def _build_filters(self, convert) -> dict:
         """The filter pytree, each array passed through ``convert`` as soon as built."""
