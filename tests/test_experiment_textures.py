@@ -104,6 +104,9 @@ def test_dilate_images_shrinks_and_standardises():
     np.testing.assert_allclose(small.mean(axis=(1, 2)), 0.0, atol=1e-5)
     np.testing.assert_allclose(small.std(axis=(1, 2)), 1.0, rtol=1e-5)
     assert textures.dilate_images(x, 1.0) is x
+    for bad in (0.0, -0.5, 0.01):
+        with pytest.raises(ValueError, match="dilation factor"):
+            textures.dilate_images(x, bad)
 
 
 def test_dilation_average_is_the_mean_of_the_log_vectors():

@@ -110,9 +110,12 @@ def dilate_images(images: np.ndarray, factor: float) -> np.ndarray:
     """Images resampled by ``factor`` (bicubic; < 1 shrinks), then standardised."""
     if factor == 1.0:
         return images
+    side = int(round(images.shape[-1] * factor))
+    if not factor > 0 or side < 2:
+        raise ValueError(f"dilation factor {factor} leaves {side} pixel(s) of {images.shape[-1]}; "
+                         "use a factor > 0 that keeps at least 2 pixels")
     from scipy.ndimage import zoom
 
-    side = int(round(images.shape[-1] * factor))
     return standardise_images(np.stack([zoom(x, side / x.shape[-1], order=3) for x in images]))
 
 
