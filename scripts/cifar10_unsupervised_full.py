@@ -10,25 +10,26 @@ standardised) of all 60,000 images, then for each:
   chosen on a held-out validation part of the training set (``N_VALIDATION``
   images), then refit on all 50,000.
 
-Prints the test error of each and the seconds of each stage.  Features are cached
-in ``CACHE`` as npz (decoded images too), so a re-run only fits.
+Prints the test error of each and the seconds of each stage.  Features are computed
+and cached by the experiment's own :func:`scatkit.experiments.cifar10.scattering_features`
+(``CACHE/cache/<name>.npz``; decoded images in ``CACHE`` too), so a re-run only fits.
+Feature sets may be named after ``CACHE`` (default: both).
 
-    SCATKIT_DATA=/path/to/data python scripts/cifar10_unsupervised_full.py [CACHE]
+    SCATKIT_DATA=/path/to/data python scripts/cifar10_unsupervised_full.py CACHE [translation] [rigid_motion]
 """
 
 import json
-import os
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from scatkit.colour import ColourScattering, to_channels_first
 from scatkit.datasets import load_cifar10
-from scatkit.experiments.cifar10 import J_UNSUP, L_RIGID, L_TRANSLATION, LOG_EPS, linear_error
+from scatkit.experiments.cifar10 import (J_UNSUP, L_RIGID, L_TRANSLATION, linear_error,
+                                         scattering_features)
+from scatkit.experiments.framework import Context
 
-#: images per call of the transform
-BATCH = 500
 #: Nyström landmarks
 NYSTROEM = 4000
 #: training images held out to choose the kernel width and the penalty
@@ -36,20 +37,6 @@ N_VALIDATION = 5000
 #: candidate kernel widths (times 1/d) and ridge penalties (times the number of landmarks)
 GAMMA_FACTORS = (0.5, 1.0, 2.0)
 ALPHA_FACTORS = (1e-3, 1e-2, 1e-1)
-
-
-def features(cache, name, transform, images):
-    path = os.path.join(cache, f"features_{name}.npy")
-    if os.path.exists(path):
-        return np.load(path), 0.0
-    S = ColourScattering(J_UNSUP, (32, 32), L=L_RIGID if transform == "rigid_motion"
-                         else L_TRANSLATION, colour="yuv", transform=transform)
-    start = time.perf_counter()
-    out = [S(to_channels_first(images[i:i + BATCH])) for i in range(0, len(images), BATCH)]
-    F = np.log(np.abs(np.concatenate(out)) + LOG_EPS).reshape(len(images), -1)
-    F = F.astype(np.float32)
-    np.save(path, F)
-    return F, time.perf_counter() - start
 
 
 def nystroem_error(Xtr, ytr, Xte, yte, seed=0):
@@ -81,16 +68,19 @@ def nystroem_error(Xtr, ytr, Xte, yte, seed=0):
                  "alpha_per_landmark": a}, time.perf_counter() - start
 
 
-def main(cache: str) -> None:
-    os.makedirs(cache, exist_ok=True)
+def main(cache: str, names: list[str]) -> None:
+    ctx = Context(name="cifar10", quick=False, out_dir=Path(cache), progress=False)
     t0 = time.perf_counter()
     train = load_cifar10(split="train", cache_dir=cache)
     test = load_cifar10(split="test", cache_dir=cache)
     images = np.concatenate([train.images, test.images])
     n = len(train.labels)
     report = {"load_seconds": round(time.perf_counter() - t0, 1)}
-    for name, transform in (("translation", "translation"), ("rigid_motion", "rigid_motion")):
-        F, secs = features(cache, name, transform, images)
+    for name in names:
+        L = L_RIGID if name == "rigid_motion" else L_TRANSLATION
+        F, secs = scattering_features(ctx, f"full_split_{name}", images, J_UNSUP, L,
+                                      transform=name)
+        F = F.reshape(len(F), -1)
         Ftr, Fte = F[:n], F[n:]
         lin, lin_s = linear_error(Ftr, train.labels, Fte, test.labels)
         ker, chosen, ker_s = nystroem_error(Ftr, train.labels, Fte, test.labels)
@@ -104,4 +94,10 @@ def main(cache: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else ".scatkit-cache/cifar10")
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    chosen = sys.argv[2:] or ["translation", "rigid_motion"]
+    unknown = set(chosen) - {"translation", "rigid_motion"}
+    if unknown:
+        sys.exit(f"unknown feature set(s) {sorted(unknown)}: use translation and/or rigid_motion")
+    main(sys.argv[1], chosen)
