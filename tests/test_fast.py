@@ -227,14 +227,30 @@ def test_morlet_rows_are_the_rows_of_the_whole_bank():
         rows[3]
 
 
-@pytest.mark.parametrize("kw", [dict(J=6, shape=1000, Q=8),
-                                dict(J=4, shape=300, Q=(2, 2), max_order=3)])
-def test_fold_terms_from_rows_built_on_demand_equal_the_dense_ones(kw):
-    """Scattering1D builds its fold terms from a first-order bank built group by
+def test_morlet_2d_rows_are_the_rows_of_the_whole_bank():
+    from scatkit.filters.morlet2d import Morlet2DRows, filter_bank_2d
+
+    bank = filter_bank_2d(40, 48, 3, 6)
+    for res, level in enumerate(bank.psi):
+        rows = Morlet2DRows(40, 48, 3, 6, res)
+        assert rows.shape == level.shape and len(rows) == len(level)
+        np.testing.assert_array_equal(rows[4:11], level[4:11])
+        np.testing.assert_array_equal(np.asarray(rows), level)
+    with pytest.raises(TypeError, match="slice"):
+        rows[3]
+
+
+@pytest.mark.parametrize("make", [lambda: scatkit.Scattering1D(J=6, shape=1000, Q=8),
+                                  lambda: scatkit.Scattering1D(J=4, shape=300, Q=(2, 2),
+                                                               max_order=3),
+                                  lambda: scatkit.Scattering2D(J=3, shape=(40, 52), L=6,
+                                                               max_order=3)])
+def test_fold_terms_from_rows_built_on_demand_equal_the_dense_ones(make):
+    """Scattering1D and Scattering2D build their fold terms from banks built group by
     group (never whole): the terms are those of the dense bank, bit for bit."""
     from scatkit.transforms.cascade import EXACT_EPS, prepare_cascade
 
-    S = scatkit.Scattering1D(**kw)
+    S = make()
     lazy = S.cascade_ops()
     assert S._bank is None  # nothing dense kept
     f = S._numpy_filters()
@@ -246,3 +262,51 @@ def test_fold_terms_from_rows_built_on_demand_equal_the_dense_ones(kw):
             assert [t.out_region for t in a[key]] == [t.out_region for t in b[key]]
             for s, t in zip(a[key], b[key]):
                 np.testing.assert_array_equal(s.filt, t.filt)
+
+
+@pytest.mark.parametrize("make", [lambda: scatkit.Scattering1D(J=5, shape=600, Q=4),
+                                  lambda: scatkit.Scattering2D(J=2, shape=(30, 34), L=4)])
+def test_float32_fold_terms_are_the_float64_ones_rounded(make):
+    """float32 inputs compute from float32 terms built directly (no float64 copy held),
+    equal to the float64 terms rounded once."""
+    S = make()
+    t32, t64 = S.cascade_ops(np.float32), S.cascade_ops(np.float64)
+    for part in ("wave", "low"):
+        for key, terms in getattr(t64, part).items():
+            for a, b in zip(getattr(t32, part)[key], terms):
+                assert a.filt.dtype == np.float32 and b.filt.dtype == np.float64
+                np.testing.assert_array_equal(a.filt, b.filt.astype(np.float32))
+    x = np.random.default_rng(0).standard_normal((2,) + tuple(np.atleast_1d(S.shape)))
+    x = x.astype(np.float32)
+    fresh = make()
+    np.testing.assert_array_equal(fresh(x), S(x))
+    assert set(fresh._ops) == {"float32"}  # a float32 call builds the float32 terms only
+
+
+@given(cap=st.integers(1, 70))
+def test_plan_with_group_cap_has_the_same_paths_and_output(cap):
+    """build_plan(max_paths=...) cuts large groups (memory on large grids) without changing
+    the paths, their order or, beyond the negligible bins of other filters, the output."""
+    from scatkit.transforms.cascade import build_plan
+
+    S = scatkit.Scattering2D(J=3, shape=(24, 28), L=4, max_order=3)
+    x = np.random.default_rng(1).standard_normal((2, 24, 28))
+    ref = S(x)
+    bank_j = np.repeat(np.arange(S.J), S.L)
+    S.plan = build_plan({m: bank_j for m in (1, 2, 3)}, 3, k_cap=S.J, k_out=S.J,
+                        max_paths=lambda k: cap)
+    S._ops = None
+    assert all(len(g.paths) <= cap for g in S.plan.groups)
+    assert S.plan.paths == scatkit.Scattering2D(J=3, shape=(24, 28), L=4, max_order=3).plan.paths
+    np.testing.assert_allclose(S(x), ref, rtol=0, atol=1e-10 * np.abs(ref).max())
+
+
+def test_large_2d_grids_get_groups_of_bounded_size():
+    from scatkit.transforms.cascade import GROUP_ELEMENTS
+
+    S = scatkit.Scattering2D(J=4, shape=(256, 256), L=8)
+    for g in S.plan.groups:
+        assert len(g.paths) == 1 or len(g.paths) * np.prod(
+            [n >> g.k for n in S.padded_shape]) <= GROUP_ELEMENTS
+    small = scatkit.Scattering2D(J=2, shape=(28, 28), L=8)
+    assert max(len(g.paths) for g in small.plan.groups) == 64  # small grids: one group per block

@@ -136,6 +136,67 @@ class FilterBank2D:
     psi: list[np.ndarray] = field(repr=False)
 
 
+def morlet_rows_2d(M: int, N: int, L: int, rows, sigma_scale: float = SIGMA_SCALE,
+                   xi_scale: float = XI_SCALE, slant_numerator: float = SLANT_NUMERATOR,
+                   res: int = 0) -> np.ndarray:
+    r"""Rows ``rows`` (``j*L + t``) of the 2D Morlet bank, in the Fourier domain.
+
+    Each row is the real part of the DFT of ``morlet_2d(M, N, sigma_scale 2^j,
+    angle_t, xi_scale 2^{-j}, slant_numerator / L)``, cropped to resolution
+    ``res`` (:func:`crop_fourier`).  Rows are built one at a time, so the
+    temporaries are those of one full-resolution filter; every row depends on
+    its own parameters only, so any selection of rows equals the same rows of
+    :func:`filter_bank_2d`, bit for bit.
+
+    Returns
+    -------
+    ndarray, shape (len(rows), M // 2**res, N // 2**res)
+    """
+    rows = np.atleast_1d(np.asarray(rows, dtype=np.int64))
+    angles = orientation_angles(L)
+    slant = slant_numerator / L
+    out = np.empty((len(rows), M >> res, N >> res), dtype=np.float64)
+    for i, r in enumerate(rows):
+        j, t = divmod(int(r), L)
+        wave = morlet_2d(M, N, sigma_scale * 2**j, angles[t], xi_scale / 2**j, slant)
+        out[i] = crop_fourier(np.fft.fft2(wave).real, res)
+    return out
+
+
+class Morlet2DRows:
+    """The ``J*L`` wavelets of :func:`filter_bank_2d` at resolution ``res``, built when
+    sliced (``rows[a:b]`` is :func:`morlet_rows_2d` of those rows).
+
+    A consumer that needs a few rows at a time (the cascade's fold terms, group
+    by group) never holds the whole bank: at 288 x 288, J = 4, L = 8 the
+    full-resolution bank is 21 MB of float64 and building it all at once needs
+    about 40 MB of complex temporaries more.
+    """
+
+    def __init__(self, M: int, N: int, J: int, L: int, res: int = 0,
+                 sigma_scale: float = SIGMA_SCALE, xi_scale: float = XI_SCALE,
+                 slant_numerator: float = SLANT_NUMERATOR):
+        self.M, self.N, self.J, self.L, self.res = int(M), int(N), int(J), int(L), int(res)
+        self._kw = dict(sigma_scale=sigma_scale, xi_scale=xi_scale,
+                        slant_numerator=slant_numerator)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return (self.J * self.L, self.M >> self.res, self.N >> self.res)
+
+    def __len__(self) -> int:
+        return self.J * self.L
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        if not isinstance(rows, slice):
+            raise TypeError("Morlet2DRows are sliced by a slice of rows")
+        index = np.arange(len(self))[rows]
+        return morlet_rows_2d(self.M, self.N, self.L, index, res=self.res, **self._kw)
+
+    def __array__(self, dtype=None, copy=None):
+        return self[:] if dtype is None else self[:].astype(dtype)
+
+
 def filter_bank_2d(M: int, N: int, J: int, L: int = 8, sigma_scale: float = SIGMA_SCALE,
                    xi_scale: float = XI_SCALE, slant_numerator: float = SLANT_NUMERATOR,
                    psi_levels: int | None = None) -> FilterBank2D:
@@ -152,15 +213,20 @@ def filter_bank_2d(M: int, N: int, J: int, L: int = 8, sigma_scale: float = SIGM
     psi_levels : int, optional
         Number of resolutions at which the wavelets are kept (default
         ``max(J - 1, 1)``, enough for any order).
+
+    See Also
+    --------
+    Morlet2DRows : the same wavelets, built a few rows at a time.
     """
-    angles = orientation_angles(L)
-    slant = slant_numerator / L
-    psi0 = np.empty((J * L, M, N), dtype=np.float64)
-    for j in range(J):
-        wave = morlet_2d(M, N, sigma_scale * 2**j, angles, xi_scale / 2**j, slant)
-        psi0[j * L:(j + 1) * L] = np.fft.fft2(wave).real
-    phi0 = np.fft.fft2(gabor_2d(M, N, sigma_scale * 2 ** (J - 1), 0.0, 0.0)).real
+    psi0 = morlet_rows_2d(M, N, L, np.arange(J * L), sigma_scale, xi_scale, slant_numerator)
+    phi0 = low_pass_2d(M, N, J, sigma_scale)
     n_psi = max(J - 1, 1) if psi_levels is None else psi_levels
     return FilterBank2D(J=J, L=L, j=np.repeat(np.arange(J), L), theta=np.tile(np.arange(L), J),
                         phi=[crop_fourier(phi0, r) for r in range(J)],
                         psi=[crop_fourier(psi0, r) for r in range(n_psi)])
+
+
+def low_pass_2d(M: int, N: int, J: int, sigma_scale: float = SIGMA_SCALE) -> np.ndarray:
+    """The Gaussian low-pass of width ``sigma_scale * 2**(J-1)`` on the full ``M x N``
+    grid, in the Fourier domain (real part of the DFT)."""
+    return np.fft.fft2(gabor_2d(M, N, sigma_scale * 2 ** (J - 1), 0.0, 0.0)).real

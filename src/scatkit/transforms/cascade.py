@@ -89,7 +89,8 @@ def _runs(values: Sequence[int]) -> list[tuple[int, int, int]]:
 
 
 def build_plan(filter_j: dict[int, np.ndarray], max_order: int, k_cap: int, k_out: int,
-               admissible: Callable[[int, int], bool] | None = None) -> Plan:
+               admissible: Callable[[int, int], bool] | None = None,
+               max_paths: Callable[[int], int] | None = None) -> Plan:
     """Group the scattering paths of a cascade.
 
     Parameters
@@ -107,6 +108,12 @@ def build_plan(filter_j: dict[int, np.ndarray], max_order: int, k_cap: int, k_ou
         ``admissible(j_child, j_parent)``: whether a path may continue from a
         wavelet of scale ``j_parent`` with one of scale ``j_child``; default
         ``j_child > j_parent`` (only paths of increasing scale carry energy).
+    max_paths : callable, optional
+        ``max_paths(k)``: the most paths a group at resolution ``k`` may hold
+        (default: no limit).  A larger block is cut into groups of contiguous
+        parents (or, when one parent's filters are too many, of contiguous
+        filters) of near-equal size: this bounds the intermediate arrays of one
+        input on large grids; the paths, their order and the output are the same.
     """
     if admissible is None:
         def admissible(j_child: int, j_parent: int) -> bool:
@@ -137,12 +144,14 @@ def build_plan(filter_j: dict[int, np.ndarray], max_order: int, k_cap: int, k_ou
                     f0, f1 = int(idx[a]), int(idx[b - 1]) + 1
                     if f1 - f0 != b - a:  # admissible filters not contiguous: split further
                         raise ValueError("admissible wavelets must form contiguous runs")
-                    paths = tuple(parent.paths[p] + (n,) for p in range(start, stop)
-                                  for n in range(f0, f1))
-                    groups.append(Group(order=m, k=k, parent=gid, parent_slice=slice(start, stop),
-                                        filter_slice=slice(f0, f1), paths=paths))
-                    children_of.setdefault(gid, []).append(len(groups) - 1)
-                    new_frontier.append(len(groups) - 1)
+                    cap = None if max_paths is None else max(1, int(max_paths(k)))
+                    for ps, fs in _blocks(slice(start, stop), slice(f0, f1), cap):
+                        paths = tuple(parent.paths[p] + (n,) for p in range(ps.start, ps.stop)
+                                      for n in range(fs.start, fs.stop))
+                        groups.append(Group(order=m, k=k, parent=gid, parent_slice=ps,
+                                            filter_slice=fs, paths=paths))
+                        children_of.setdefault(gid, []).append(len(groups) - 1)
+                        new_frontier.append(len(groups) - 1)
         frontier = new_frontier
     groups = [g if not children_of.get(i) else _with_children(g) for i, g in enumerate(groups)]
     flat = [p for g in groups for p in g.paths]
@@ -150,6 +159,24 @@ def build_plan(filter_j: dict[int, np.ndarray], max_order: int, k_cap: int, k_ou
                            dtype=np.int64)
     return Plan(groups=groups, max_order=max_order, k_out=k_out, order_index=order_index,
                 paths=[flat[i] for i in order_index])
+
+
+def _even_slices(sl: slice, n_pieces: int) -> list[slice]:
+    """``sl`` cut into ``n_pieces`` contiguous slices of near-equal length."""
+    edges = np.linspace(sl.start, sl.stop, n_pieces + 1).round().astype(int)
+    return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _blocks(parents: slice, filters: slice, cap: int | None) -> list[tuple[slice, slice]]:
+    """Cut the block ``parents x filters`` into blocks of at most ``cap`` paths (None: no
+    limit): runs of whole parents, or single parents times runs of filters."""
+    n_p, n_f = parents.stop - parents.start, filters.stop - filters.start
+    if cap is None or n_p * n_f <= cap:
+        return [(parents, filters)]
+    if n_f <= cap:
+        return [(ps, filters) for ps in _even_slices(parents, -(-n_p // (cap // n_f)))]
+    return [(slice(p, p + 1), fs) for p in range(parents.start, parents.stop)
+            for fs in _even_slices(filters, -(-n_f // cap))]
 
 
 def _with_children(g: Group) -> Group:
@@ -321,7 +348,8 @@ def significant_bins(filt: np.ndarray, eps: float = EXACT_EPS) -> np.ndarray:
 
 
 def fold_terms(filt_full: np.ndarray, m_shape: tuple[int, ...], half_out: bool,
-               eps: float = EXACT_EPS, significant: np.ndarray | None = None) -> list[FoldTerm]:
+               eps: float = EXACT_EPS, significant: np.ndarray | None = None,
+               dtype=np.float64) -> list[FoldTerm]:
     """Terms of ``fold(X * filt)`` onto ``m_shape`` bins, reading ``X`` from its half spectrum.
 
     Parameters
@@ -338,12 +366,14 @@ def fold_terms(filt_full: np.ndarray, m_shape: tuple[int, ...], half_out: bool,
         skipped; an alias block with no other bin is dropped.
     significant : ndarray of bool, shape (F, *n_shape), optional
         :func:`significant_bins` of ``filt_full`` at ``eps``, when the caller
-        already has it (a bank sliced into several groups computes it once).
+        already has it.
+    dtype : dtype, default float64
+        Real precision of the terms' filter values (rounded from float64).
 
     Returns
     -------
     list of FoldTerm
-        NumPy terms (``filt`` float64); see :meth:`CascadeOps.to` for a backend.
+        NumPy terms (``filt`` of ``dtype``); see :meth:`CascadeOps.to` for a backend.
     """
     filt_full = np.asarray(filt_full)
     n_shape = filt_full.shape[1:]
@@ -372,7 +402,7 @@ def fold_terms(filt_full: np.ndarray, m_shape: tuple[int, ...], half_out: bool,
             crop.append((int(nz[0]), int(nz[-1]) + 1))
         idx = [i[lo:hi] for i, (lo, hi) in zip(idx, crop)]
         out_region = tuple(slice(c[0] + lo, c[0] + hi) for c, (lo, hi) in zip(combo, crop))
-        filt = filt_full[np.ix_(np.arange(len(filt_full)), *idx)] * scale
+        filt = (filt_full[np.ix_(np.arange(len(filt_full)), *idx)] * scale).astype(dtype, copy=False)
         if mirrored:
             src = tuple((n - i) % n for i, n in zip(idx, n_shape))
         else:
@@ -442,38 +472,38 @@ class CascadeOps:
 
 
 def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int, ...],
-                    eps: float = EXACT_EPS) -> CascadeOps:
+                    eps: float = EXACT_EPS, dtype=np.float64) -> CascadeOps:
     """Fold terms of every group of ``plan`` for padded inputs of ``shape``.
 
     ``phi_half`` and ``psi`` are the (NumPy or backend) filters of
-    :func:`run_cascade` (a first-order bank may also be any object whose row
-    slices are arrays, such as :class:`~scatkit.filters.morlet1d.MorletRows`);
-    ``eps`` the negligible relative amplitude.
+    :func:`run_cascade` (a bank may also be any object whose row slices are
+    arrays, such as :class:`~scatkit.filters.morlet1d.MorletRows` or
+    :class:`~scatkit.filters.morlet2d.Morlet2DRows`: each group builds only its
+    rows); ``eps`` the negligible relative amplitude; ``dtype`` the real
+    precision the terms are stored in (computed in float64 and rounded once,
+    so float32 terms equal float64 terms converted later).  Groups that read
+    the same rows of the same bank at the same resolution share one list of
+    terms.
     """
     shape = tuple(shape)
     to_np = (lambda a: a) if isinstance(next(iter(psi.values()))[0], np.ndarray) else (
         lambda a: np.asarray(a.detach().cpu().numpy() if hasattr(a, "detach") else a))
-    wave, low, masks = {}, {}, {}
+    wave, low, shared = {}, {}, {}
     for gid, g in enumerate(plan.groups):
         shape_k = tuple(s >> g.k for s in shape)
         if g.k not in low:
             phi = even_full(to_np(phi_half[g.k]), shape_k)[None]
             out = tuple(n >> (plan.k_out - g.k) for n in shape_k)
-            low[g.k] = fold_terms(phi, out, half_out=True, eps=eps)
+            low[g.k] = fold_terms(phi, out, half_out=True, eps=eps, dtype=dtype)
         if g.order > 0:
             parent = plan.groups[g.parent]
-            bank = psi[g.order][parent.k]
-            # rows sliced first: a bank built on demand (MorletRows) builds these only
-            filt = to_np(bank[g.filter_slice])
-            if g.order == 1:  # first-order groups partition their bank: one mask each
-                significant = significant_bins(filt, eps)
-            else:  # a higher-order bank serves every parent: its mask is computed once
-                if (g.order, parent.k) not in masks:
-                    masks[g.order, parent.k] = significant_bins(to_np(bank), eps)
-                significant = masks[g.order, parent.k][g.filter_slice]
-            wave[gid] = fold_terms(filt, shape_k, half_out=False, eps=eps,
-                                   significant=significant)
-            del filt
+            key = (g.order, parent.k, g.filter_slice.start, g.filter_slice.stop)
+            if key not in shared:
+                # rows sliced first: a bank built on demand builds these only
+                filt = to_np(psi[g.order][parent.k][g.filter_slice])
+                shared[key] = fold_terms(filt, shape_k, half_out=False, eps=eps, dtype=dtype)
+                del filt
+            wave[gid] = shared[key]
     return CascadeOps(wave, low)
 
 
@@ -532,7 +562,8 @@ class CascadeTransform:
     batches cut into chunks of bounded memory (identical output)."""
 
     fast: bool = False
-    _ops: "CascadeOps | None" = None
+    #: fold terms per real precision (``{"float32": CascadeOps, ...}``), built on demand
+    _ops: "dict[str, CascadeOps] | None" = None
 
     @property
     def cascade_shape(self) -> tuple[int, ...]:
@@ -543,20 +574,26 @@ class CascadeTransform:
         converted on first use (the cascade computes from :meth:`cascade_ops`)."""
         return lazy_filters(self, backend, like)
 
-    def cascade_ops(self) -> "CascadeOps":
-        """The fold terms of the cascade (built once, from the float64 filters).
+    def cascade_ops(self, dtype=np.float64) -> "CascadeOps":
+        """The fold terms of the cascade in real precision ``dtype`` (built once per
+        precision, from the float64 filters, and rounded once).
 
         The dense filter banks they are built from are then released (they are
         several times larger than the terms, and rebuilt if :meth:`filters` is
-        asked for them).
+        asked for them).  Inputs in float32 (NumPy or torch) use float32 terms;
+        any other precision uses the float64 terms, converted.
         """
+        key = np.dtype(dtype).name
         if self._ops is None:
+            self._ops = {}
+        if key not in self._ops:
             f = self._cascade_filters()
-            self._ops = prepare_cascade(self.plan, f["phi_half"], f["psi"], self.cascade_shape,
-                                        eps=FAST_EPS if self.fast else EXACT_EPS)
+            self._ops[key] = prepare_cascade(self.plan, f["phi_half"], f["psi"],
+                                             self.cascade_shape, dtype=dtype,
+                                             eps=FAST_EPS if self.fast else EXACT_EPS)
             del f
             self._bank = None
-        return self._ops
+        return self._ops[key]
 
     def _cascade_filters(self) -> dict:
         """The NumPy filters :meth:`cascade_ops` builds the terms from (default: the
@@ -578,7 +615,7 @@ class CascadeTransform:
 
     def _prepare(self, backend, x, filters):
         if any(filters is f for f in self._filter_cache.values()):
-            self.cascade_ops().to(backend, x)  # fold terms built and converted once
+            self.cascade_ops(_terms_dtype(x)).to(backend, x)  # built and converted once
 
     def _cascade(self, backend, U0, filters):
         """:func:`run_cascade` on the padded batch ``U0``, in output channel order."""
@@ -587,7 +624,7 @@ class CascadeTransform:
         # then not converted to the backend at all); filters passed in (e.g. the
         # nn.Module's buffers): fold terms built from them
         if own:
-            phi_half, psi, ops = None, None, self.cascade_ops()
+            phi_half, psi, ops = None, None, self.cascade_ops(_terms_dtype(U0))
         else:
             phi_half, psi, ops = filters["phi_half"], filters["psi"], None
         outs = run_cascade(backend, U0, self.plan, phi_half, psi, ndim=len(self.cascade_shape),
@@ -595,10 +632,31 @@ class CascadeTransform:
         return backend.take(backend.concatenate(outs, axis=1), self.plan.order_index, 1)
 
 
+#: Most elements (per input) of one group's arrays on large grids, for
+#: :func:`group_cap`: 2**18 complex64 values are 2 MiB.  Small grids never reach it
+#: (2D J=2 L=8 on 36 x 36: 83k in the largest group); on 2D J=4 L=8 at 288 x 288 it
+#: cuts the first-order group into 3 and the second-order groups into one per parent.
+GROUP_ELEMENTS = 2**18
+
+
+def group_cap(shape: tuple[int, ...], max_elements: int = GROUP_ELEMENTS) -> Callable[[int], int]:
+    """``max_paths`` for :func:`build_plan` on a padded grid ``shape``: groups at
+    resolution ``k`` hold at most ``max_elements`` values per input."""
+    def cap(k: int) -> int:
+        return max(1, max_elements // int(np.prod([n >> k for n in shape])))
+    return cap
+
+
+def _terms_dtype(x):
+    """Real precision of the fold terms for input ``x`` (NumPy or torch): float32 for
+    float32 inputs, else float64 (converted to the input's precision if lower)."""
+    return np.float32 if str(x.dtype).endswith("float32") else np.float64
+
+
 #: Default bound on the intermediate arrays of the chunks of a batch computed at
 #: once, in bytes (see :func:`chunk_size`; threads share it); the output does not
 #: depend on it.
-CHUNK_BYTES = 48 * 2**20
+CHUNK_BYTES = 32 * 2**20
 #: Intermediate bytes (complex64) per group of paths below which a chunk is too small
 #: for threads to pay.  Chosen on this project's 2-core machine with
 #: ``benchmarks/before_after.py small``: threads slowed 1D J=8 Q=8 on 8 x 4096 (0.33 MB

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..filters.morlet2d import filter_bank_2d
+from ..filters.morlet2d import Morlet2DRows, crop_fourier, filter_bank_2d, low_pass_2d
 from .base import ScatteringBase, check_int, check_shape
-from .cascade import CascadeTransform, build_plan
+from .cascade import CascadeTransform, build_plan, group_cap
 
 #: largest order of the cascade
 MAX_ORDER = 3
@@ -24,6 +24,11 @@ MAX_ORDER = 3
 def padded_size(n: int, J: int) -> int:
     """Padded length of an axis of ``n`` pixels: ``((n + 2**J) // 2**J + 1) * 2**J``."""
     return ((n + 2**J) // 2**J + 1) * 2**J
+
+
+def _half(p: np.ndarray) -> np.ndarray:
+    """The half spectrum (last axis ``n // 2 + 1``) of a filter on the full spectrum."""
+    return p[..., : p.shape[-1] // 2 + 1]
 
 
 class Scattering2D(CascadeTransform, ScatteringBase):
@@ -90,7 +95,8 @@ class Scattering2D(CascadeTransform, ScatteringBase):
         self._bank = None
         bank_j = np.repeat(np.arange(self.J), self.L)
         self.plan = build_plan({m: bank_j for m in range(1, self.max_order + 1)},
-                               self.max_order, k_cap=self.J, k_out=self.J)
+                               self.max_order, k_cap=self.J, k_out=self.J,
+                               max_paths=group_cap(self.padded_shape))
 
     @property
     def bank(self):
@@ -101,8 +107,16 @@ class Scattering2D(CascadeTransform, ScatteringBase):
 
     def _numpy_filters(self):
         bank = self.bank
-        half = [p[..., : p.shape[-1] // 2 + 1] for p in bank.phi]
-        return {"phi_half": half, "psi": {m: bank.psi for m in range(1, self.max_order + 1)}}
+        return {"phi_half": [_half(p) for p in bank.phi],
+                "psi": {m: bank.psi for m in range(1, self.max_order + 1)}}
+
+    def _cascade_filters(self):
+        # the same filters, wavelets built a group of rows at a time (bounded memory)
+        M, N = self.padded_shape
+        phi = low_pass_2d(M, N, self.J)
+        rows = [Morlet2DRows(M, N, self.J, self.L, r) for r in range(len(self.bank_levels))]
+        return {"phi_half": [_half(crop_fourier(phi, r)) for r in range(self.J)],
+                "psi": {m: rows for m in range(1, self.max_order + 1)}}
 
     @property
     def cascade_shape(self) -> tuple[int, ...]:
@@ -119,6 +133,11 @@ class Scattering2D(CascadeTransform, ScatteringBase):
     def _compute_chunk(self, backend, x, filters):
         out = self._cascade(backend, backend.pad(x, self.pads, mode="reflect"), filters)
         return out[..., 1:-1, 1:-1]
+
+    @property
+    def bank_levels(self) -> range:
+        """Resolutions at which the wavelets are kept (those of :attr:`bank`)."""
+        return range(max(self.J - 1, 1))
 
     def meta(self):
         """Per-channel ``order`` (C,), ``j`` and ``theta`` (C, max_order), NaN-padded."""
