@@ -54,7 +54,7 @@ from scipy.special import gamma, sph_harm_y
 
 __all__ = ["gaussian_moment", "fourier_grid", "spherical_coordinates", "spherical_harmonics",
            "real_spherical_harmonics", "radial_profile", "solid_harmonic_filters",
-           "real_solid_harmonic_filters", "harmonic_index"]
+           "real_solid_harmonic_filters", "real_solid_harmonic_rows", "harmonic_index"]
 
 
 def gaussian_moment(l: int) -> float:
@@ -156,13 +156,29 @@ def real_solid_harmonic_filters(shape, sigma: float, L: int) -> np.ndarray:
         Rows ``l**2 .. (l+1)**2 - 1`` hold degree ``l`` (see
         :func:`harmonic_index`); each is :math:`(-i)^l` times a real function,
         and :math:`\sum_k |\hat g_{l,k}|^2 = \sum_m |\hat\psi_{l,m}|^2` pointwise.
+
+    See Also
+    --------
+    real_solid_harmonic_rows : the same rows, one at a time.
     """
-    r, theta, phi = spherical_coordinates(fourier_grid(shape))
-    out = np.empty(((L + 1) ** 2,) + tuple(r.shape), dtype=np.complex128)
-    for l in range(L + 1):  # written in place, degree by degree (no concatenated copy)
-        np.multiply((-1j) ** l * radial_profile(r, sigma, l), real_spherical_harmonics(l, theta, phi),
-                    out=out[l**2:(l + 1) ** 2])
+    out = np.empty(((L + 1) ** 2,) + tuple(shape), dtype=np.complex128)
+    for i, row in enumerate(real_solid_harmonic_rows(shape, sigma, L)):
+        out[i] = row
     return out
+
+
+def real_solid_harmonic_rows(shape, sigma: float, L: int, coords=None):
+    """Yield the rows of :func:`real_solid_harmonic_filters` one at a time (the same
+    values, bit for bit), so that a consumer never holds the whole stack.
+
+    ``coords``: the ``spherical_coordinates(fourier_grid(shape))`` of the grid, when
+    the caller builds several widths on it (they do not depend on ``sigma``).
+    """
+    r, theta, phi = spherical_coordinates(fourier_grid(shape)) if coords is None else coords
+    for l in range(L + 1):
+        radial = (-1j) ** l * radial_profile(r, sigma, l)
+        for row in real_spherical_harmonics(l, theta, phi):
+            yield radial * row
 
 
 def harmonic_index(L: int) -> np.ndarray:

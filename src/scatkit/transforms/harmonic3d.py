@@ -50,8 +50,8 @@ import numbers
 
 import numpy as np
 
-from ..filters.solid_harmonic import (harmonic_index, real_solid_harmonic_filters,
-                                      solid_harmonic_filters)
+from ..filters.solid_harmonic import (fourier_grid, harmonic_index, real_solid_harmonic_rows,
+                                      solid_harmonic_filters, spherical_coordinates)
 from .base import ScatteringBase, check_int, check_shape, map_chunks
 
 __all__ = ["HarmonicScattering3D", "scattering_paths"]
@@ -226,9 +226,10 @@ class HarmonicScattering3D(ScatteringBase):
 
         sigmas = [self.sigma_0 * 2.0**j for j in range(self.J + 1)]
         if self.rotation_covariant:
+            coords = spherical_coordinates(fourier_grid(self.shape))  # shared by the widths
             return {"scales": [_map_tree(convert, _hermitian_split(
-                        real_solid_harmonic_filters(self.shape, s, self.L), self.shape))
-                               for s in sigmas],
+                        real_solid_harmonic_rows(self.shape, s, self.L, coords), self.shape,
+                        (self.L + 1) ** 2)) for s in sigmas],
                     "signs": _map_tree(convert, _nyquist_signs(self.shape))}
         return {"single": [convert(np.stack([solid_harmonic_filters(self.shape, s, l)[0]
                                              for l in range(self.L + 1)])) for s in sigmas]}
@@ -275,20 +276,26 @@ class HarmonicScattering3D(ScatteringBase):
         return backend.concatenate([o[:, None] for o in out], axis=1)
 
     def _covariant_modulus(self, backend, filters):
-        index = harmonic_index(self.L)
         shape = self.shape
         signs = filters["signs"]
 
         def modulus(spectrum, j):
-            # spectrum: (B, 1 or L+1, M, N, O//2+1) half spectrum of a real signal
-            if spectrum.shape[1] > 1:
-                spectrum = backend.take(spectrum, index, axis=1)
+            # spectrum: (B, 1 or L+1, M, N, O//2+1) half spectrum of a real signal; the
+            # 2l+1 harmonics of each degree l are computed together, one degree at a
+            # time (peak memory of 2L+1 responses instead of (L+1)**2)
             bank = filters["scales"][j]
-            energy = backend.irfft(spectrum * bank["half"], shape) ** 2
-            odd = _nyquist_response(backend, spectrum, bank, signs, shape)
-            if odd is not None:
-                energy = energy + odd**2
-            return safe_sqrt(group_sum(backend, energy, self.L))
+            per_degree = []
+            for l in range(self.L + 1):
+                rows = slice(l * l, (l + 1) * (l + 1))
+                spec = spectrum if spectrum.shape[1] == 1 else spectrum[:, l:l + 1]
+                part = {"half": bank["half"][rows],
+                        "planes": [None if p is None else p[rows] for p in bank["planes"]]}
+                energy = backend.irfft(spec * part["half"], shape) ** 2
+                odd = _nyquist_response(backend, spec, part, signs, shape)
+                if odd is not None:
+                    energy = energy + odd**2
+                per_degree.append(energy.sum(1)[:, None])
+            return safe_sqrt(backend.concatenate(per_degree, axis=1))
 
         return modulus
 
@@ -330,12 +337,6 @@ def integrals(backend, u, powers) -> object:
                                axis=-1)
 
 
-def group_sum(backend, energy, L: int):
-    """Sum the rows of each degree ``l`` (rows ``l**2 .. (l+1)**2-1`` of axis 1)."""
-    return backend.concatenate([energy[:, l * l:(l + 1) * (l + 1)].sum(1)[:, None]
-                                for l in range(L + 1)], axis=1)
-
-
 def _mirror(a: np.ndarray) -> np.ndarray:
     """``a(-k)`` on the DFT grid of the last three axes."""
     for axis in (-3, -2, -1):
@@ -344,21 +345,26 @@ def _mirror(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _hermitian_split(G: np.ndarray, shape) -> dict:
+def _hermitian_split(rows, shape, n_rows: int | None = None) -> dict:
     """Hermitian half spectrum of ``G`` and the Nyquist planes of its anti-Hermitian part.
 
     ``G = H + A`` with :math:`H(k) = (G(k) + \\overline{G(-k)})/2`.  ``half`` is
     ``H`` on the real-FFT half grid; ``planes[a]`` is :math:`-iA` on the Nyquist
     plane of axis ``a`` (half grid of that plane, bins of earlier Nyquist planes
-    zeroed so the three parts are disjoint), or None where it vanishes.  Computed
-    one filter (row of ``G``) at a time into compact arrays: no full-grid ``H`` or
-    ``A`` of the whole stack is formed or kept.
+    zeroed so the three parts are disjoint), or None where it vanishes (below
+    ``NYQUIST_TOL`` of the stack's largest value).  ``rows`` are the filters of
+    ``G`` (an array, or an iterable of ``n_rows`` arrays such as
+    :func:`~scatkit.filters.solid_harmonic.real_solid_harmonic_rows`), consumed
+    one at a time into compact arrays: neither the stack ``G`` nor a full-grid
+    ``H`` or ``A`` is formed or kept.
     """
     M, N, O = shape
-    tol = NYQUIST_TOL * max(float(np.abs(g).max()) for g in G)
-    half = np.empty(G.shape[:1] + (M, N, O // 2 + 1), dtype=G.dtype)
+    n_rows = len(rows) if n_rows is None else n_rows
+    half = np.empty((n_rows, M, N, O // 2 + 1), dtype=np.complex128)
     planes: list = [[], [], []]
-    for r, g in enumerate(G):
+    peak, r = 0.0, -1
+    for r, g in enumerate(rows):
+        peak = max(peak, float(np.abs(g).max()))
         mirrored = np.conj(_mirror(g))
         half[r] = 0.5 * (g[..., : O // 2 + 1] + mirrored[..., : O // 2 + 1])
         if M % 2 == 0:
@@ -375,7 +381,10 @@ def _hermitian_split(G: np.ndarray, shape) -> dict:
             if N % 2 == 0:
                 p[:, N // 2] = 0
             planes[2].append(p[:, : N // 2 + 1])
-        del mirrored
+        del g, mirrored
+    if r + 1 != n_rows:
+        raise ValueError(f"expected {n_rows} filters, got {r + 1}")
+    tol = NYQUIST_TOL * peak
     planes = [np.stack(p) if p else None for p in planes]
     planes = [p if p is not None and np.abs(p).max() > tol else None for p in planes]
     return {"half": half, "planes": planes}
