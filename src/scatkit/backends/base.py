@@ -108,6 +108,23 @@ class Backend:
     def modulus(self, x):
         raise NotImplementedError
 
+    def sqrt_nonneg(self, x):
+        r""":math:`\sqrt{x}` of an array with :math:`x \ge 0`.
+
+        Written so that a differentiating backend's gradient is 0, not infinite
+        or NaN, where :math:`x = 0` (Kymatio PR #1070 reports NaN gradients
+        there); a backend without autograd may use its plain square root (the
+        values are the same).
+        """
+        positive = x > 0
+        return (x + ~positive) ** 0.5 * positive
+
+    def power_nonneg(self, x, q: float):
+        r""":math:`x^q` of an array with :math:`x \ge 0` and ``q > 0``; gradient 0 at 0
+        (see :meth:`sqrt_nonneg`)."""
+        positive = x > 0
+        return (x + ~positive) ** q * positive
+
     # -- padding -----------------------------------------------------------
     def pad(self, x, pads: tuple[tuple[int, int], ...], mode: str = "reflect"):
         """Pad the last ``len(pads)`` axes by ``(before, after)`` samples."""

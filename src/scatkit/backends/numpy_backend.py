@@ -90,6 +90,12 @@ class NumpyBackend(Backend):
     def modulus(self, x):
         return np.abs(x)
 
+    def sqrt_nonneg(self, x):
+        return np.sqrt(x)  # no gradients here: one pass instead of the masked formula
+
+    def power_nonneg(self, x, q):
+        return np.power(x, q)
+
     def pad(self, x, pads, mode="reflect"):
         width = [(0, 0)] * (x.ndim - len(pads)) + [tuple(p) for p in pads]
         return np.pad(x, width, mode=mode)

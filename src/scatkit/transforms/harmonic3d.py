@@ -295,7 +295,7 @@ class HarmonicScattering3D(ScatteringBase):
                 if odd is not None:
                     energy = energy + odd**2
                 per_degree.append(energy.sum(1)[:, None])
-            return safe_sqrt(backend.concatenate(per_degree, axis=1))
+            return backend.sqrt_nonneg(backend.concatenate(per_degree, axis=1))
 
         return modulus
 
@@ -309,14 +309,9 @@ class HarmonicScattering3D(ScatteringBase):
 # ---------------------------------------------------------------------------------
 # helpers written once over the backend interface
 # ---------------------------------------------------------------------------------
-def safe_sqrt(s):
-    r""":math:`\sqrt{s}` for :math:`s\ge 0` whose gradient is 0 (not NaN) at :math:`s=0`."""
-    positive = s > 0
-    return (s + ~positive) ** 0.5 * positive
-
-
-def safe_power(u, q: float):
-    r""":math:`u^q` for :math:`u \ge 0`, with gradient 0 (not infinite) at :math:`u = 0`.
+def safe_power(backend, u, q: float):
+    r""":math:`u^q` for :math:`u \ge 0`, with gradient 0 (not infinite) at :math:`u = 0`
+    (:meth:`~scatkit.backends.base.Backend.power_nonneg`).
 
     Small integer powers are products and ``q = 1/2`` a square root (faster than ``pow``).
     """
@@ -326,14 +321,14 @@ def safe_power(u, q: float):
             out = out * u
         return out
     if q == 0.5:
-        return safe_sqrt(u)
-    positive = u > 0
-    return (u + ~positive) ** q * positive
+        return backend.sqrt_nonneg(u)
+    return backend.power_nonneg(u, q)
 
 
 def integrals(backend, u, powers) -> object:
     r"""``(B, G, P)`` sums :math:`\sum_u u^q` over the last three axes, one per power."""
-    return backend.concatenate([safe_power(u, q).sum((-3, -2, -1))[..., None] for q in powers],
+    return backend.concatenate([safe_power(backend, u, q).sum((-3, -2, -1))[..., None]
+                                for q in powers],
                                axis=-1)
 
 
@@ -391,28 +386,38 @@ def _hermitian_split(rows, shape, n_rows: int | None = None) -> dict:
 
 
 def _nyquist_signs(shape) -> list[np.ndarray]:
-    r""":math:`(-1)^{u_a}/n_a` along each axis ``a``, shaped to broadcast over the grid."""
+    r"""Per Nyquist plane ``a``: :math:`(-1)^{\sum_{b\ne a} u_b}/n_a` on that plane's grid.
+
+    The response of plane ``a`` is :math:`p_a(u_{\ne a})(-1)^{u_a}/n_a`; multiplied
+    by the global sign :math:`(-1)^{u_0+u_1+u_2}` it no longer depends on
+    :math:`u_a`, so the sum over the planes is formed from broadcast views of
+    2D arrays (one full-grid pass per plane added, none per product).  Only its
+    square is used, which the global sign leaves unchanged (exactly: sign flips
+    commute with rounding).
+    """
     out = []
     for a, n in enumerate(shape):
-        s = (-1.0) ** np.arange(n) / n
-        out.append(s.reshape([n if b == a else 1 for b in range(3)]))
+        rest = [m for b, m in enumerate(shape) if b != a]
+        parity = np.add.outer(np.arange(rest[0]), np.arange(rest[1])) % 2
+        out.append((1.0 - 2.0 * parity) / n)
     return out
 
 
 def _nyquist_response(backend, spectrum, bank, signs, shape):
-    """Imaginary part of the response due to the anti-Hermitian Nyquist planes (or None)."""
+    """Imaginary part of the response due to the anti-Hermitian Nyquist planes, up to
+    the global sign of :func:`_nyquist_signs` (or None when there is none)."""
     M, N, O = shape
     planes = bank["planes"]
     total = None
     if planes[0] is not None:
-        p = backend.irfft(spectrum[..., M // 2, :, :] * planes[0], (N, O))
-        total = _add(total, p[..., None, :, :] * signs[0])
+        p = backend.irfft(spectrum[..., M // 2, :, :] * planes[0], (N, O)) * signs[0]
+        total = _add(total, p[..., None, :, :])
     if planes[1] is not None:
-        p = backend.irfft(spectrum[..., :, N // 2, :] * planes[1], (M, O))
-        total = _add(total, p[..., :, None, :] * signs[1])
+        p = backend.irfft(spectrum[..., :, N // 2, :] * planes[1], (M, O)) * signs[1]
+        total = _add(total, p[..., :, None, :])
     if planes[2] is not None:
-        p = backend.irfft(spectrum[..., :, : N // 2 + 1, O // 2] * planes[2], (M, N))
-        total = _add(total, p[..., :, :, None] * signs[2])
+        p = backend.irfft(spectrum[..., :, : N // 2 + 1, O // 2] * planes[2], (M, N)) * signs[2]
+        total = _add(total, p[..., :, :, None])
     return total
 
 
