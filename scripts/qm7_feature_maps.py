@@ -7,7 +7,10 @@ combinations) prints the ridge MAE of the experiment's 5-fold outer CV (penalty
 by inner 5-fold CV, as ``3d_ridge``) next to the inner-CV MAE (training folds
 only), which is what a choice among the maps should be made on.  Each map is a
 fixed function of one feature, so the model stays additive in the invariants
-(a generalised additive model, not a kernel).
+(a generalised additive model, not a kernel); the last rows add the products of
+the same path's invariants between density channels (pairwise interactions),
+the last one being :func:`scatkit.chem.expand_invariants`, the experiment's
+``3d_ridge_expanded``.
 
     SCATKIT_DATA=/path/to/data python scripts/qm7_feature_maps.py results/qm7/invariants_3d_*.npz
 """
@@ -16,7 +19,7 @@ import sys
 
 import numpy as np
 
-from scatkit.chem import kfold, ridge_cv
+from scatkit.chem import expand_invariants, kfold, ridge_cv
 from scatkit.chem.regression import mae
 from scatkit.datasets.qm7 import load_qm7
 from scatkit.experiments.qm7 import FULL
@@ -28,10 +31,14 @@ LOG_FLOOR = 1e-12
 def feature_maps(X: np.ndarray) -> dict[str, np.ndarray]:
     """The per-feature maps compared, by name."""
     sq, root, log = X**2, np.sqrt(np.abs(X)), np.log(np.abs(X) + LOG_FLOOR)
+    products = expand_invariants(X, powers=(), log=False)  # channel products alone
     return {"invariants": X, "+ squares": np.hstack([X, sq]),
             "+ square roots": np.hstack([X, root]), "+ logs": np.hstack([X, log]),
             "+ squares + square roots": np.hstack([X, sq, root]),
-            "+ squares + square roots + logs": np.hstack([X, sq, root, log])}
+            "+ squares + square roots + logs": np.hstack([X, sq, root, log]),
+            "+ squares + square roots + logs + channel products":
+                np.hstack([X, sq, root, log, products]),
+            "expand_invariants (+ cubes, fourth roots)": expand_invariants(X)}
 
 
 def main(path: str) -> None:

@@ -101,6 +101,32 @@ def test_ridge_and_kernel_ridge_recover_functions():
         kernel_ridge_cv(X, y, kernel="cosine")
 
 
+def test_expand_invariants_layout_and_errors():
+    from scatkit.chem import expand_invariants
+    from scatkit.chem.expansion import LOG_FLOOR
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0.1, 3.0, (5, 6))  # 3 channels of 2 paths
+    Z = expand_invariants(X, n_channels=3)
+    F = X.shape[1]
+    assert Z.shape == (5, F * 6 + 3 * 2)
+    np.testing.assert_allclose(Z[:, :F], X)
+    np.testing.assert_allclose(Z[:, F:2 * F], X**2)
+    np.testing.assert_allclose(Z[:, 2 * F:3 * F], X**3)
+    np.testing.assert_allclose(Z[:, 3 * F:4 * F], np.sqrt(X))
+    np.testing.assert_allclose(Z[:, 4 * F:5 * F], X**0.25)
+    np.testing.assert_allclose(Z[:, 5 * F:6 * F], np.log(X + LOG_FLOOR))
+    # channel products path by path: (all, valence), (all, core), (valence, core)
+    np.testing.assert_allclose(Z[:, 6 * F:], np.hstack([X[:, 0:2] * X[:, 2:4], X[:, 0:2] * X[:, 4:6],
+                                                        X[:, 2:4] * X[:, 4:6]]))
+    plain = expand_invariants(X, 3, powers=(1.0,), log=False, channel_products=False)
+    np.testing.assert_array_equal(plain, X)
+    with pytest.raises(ValueError, match="channel blocks"):
+        expand_invariants(X[:, :5], n_channels=3)
+    with pytest.raises(ValueError, match="n_samples"):
+        expand_invariants(X[0])
+
+
 def test_orthogonal_least_squares_finds_the_support():
     rng = np.random.default_rng(5)
     X = rng.normal(size=(120, 40))

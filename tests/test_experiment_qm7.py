@@ -19,7 +19,7 @@ def test_qm7_quick(tmp_path):
 
     results = run_experiment("qm7", quick=True, out=tmp_path, progress=False)
     metrics = results["metrics"]
-    for method in ("3d_ridge", "coulomb_krr", "3d_ridge_squares", "3d_krr"):
+    for method in ("3d_ridge", "coulomb_krr", "3d_ridge_squares", "3d_ridge_expanded", "3d_krr"):
         for q in ("mae_kcal_mol", "rmse_kcal_mol"):
             for stat in ("mean", "std", "fold1", "fold5"):
                 assert math.isfinite(metrics[f"{q}/{method}/{stat}"])

@@ -5,7 +5,9 @@ all, valence and core electrons (:mod:`scatkit.chem`) on one grid, solid
 harmonic scattering invariants (:class:`scatkit.HarmonicScattering3D`, orders
 0–2, integral powers), standardised; ridge regression with its penalty chosen by
 inner 5-fold CV, in a fixed-seed outer 5-fold CV.  Variants: the invariants with
-their squares, and Gaussian kernel ridge on the invariants.  Baseline: sorted
+their squares, the invariants' fixed expansion of :func:`scatkit.chem.expand_invariants`
+(powers, logarithm, products between density channels; still ridge regression),
+and Gaussian kernel ridge on the invariants.  Baseline: sorted
 Coulomb matrices + Laplacian kernel ridge (hyper-parameters by inner CV), same
 folds.
 
@@ -32,8 +34,9 @@ import time
 
 import numpy as np
 
-from ..chem import (align_principal_axes, coulomb_matrices, fit_grid, kernel_ridge_cv, kfold,
-                    molecular_densities, orthogonal_least_squares, ridge_cv)
+from ..chem import (align_principal_axes, coulomb_matrices, expand_invariants, fit_grid,
+                    kernel_ridge_cv, kfold, molecular_densities, orthogonal_least_squares,
+                    ridge_cv)
 from ..chem.density import CHANNELS, Grid
 from ..chem.regression import Standardizer, mae, rmse
 from ..datasets.qm7 import load_qm7
@@ -136,6 +139,10 @@ def run_3d(ctx, cfg, qm7, subset) -> None:
             Xtr, ytr, inner_folds=cfg["inner_folds"], seed=cfg["seed"]), X),
         "3d_ridge_squares": ("ridge on invariants and their squares", lambda Xtr, ytr: ridge_cv(
             Xtr, ytr, inner_folds=cfg["inner_folds"], seed=cfg["seed"]), np.hstack([X, X**2])),
+        "3d_ridge_expanded": ("ridge on invariants expanded (powers, log, channel products)",
+                              lambda Xtr, ytr: ridge_cv(Xtr, ytr, inner_folds=cfg["inner_folds"],
+                                                        seed=cfg["seed"]),
+                              expand_invariants(X, n_channels=len(CHANNELS))),
         "3d_krr": ("Gaussian kernel ridge on invariants", lambda Xtr, ytr: kernel_ridge_cv(
             Xtr, ytr, kernel="gaussian", inner_folds=3, seed=cfg["seed"]), X),
     }
