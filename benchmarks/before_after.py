@@ -10,6 +10,7 @@ Run it at a commit and at its parent (``git worktree add /tmp/before <commit>^``
                                                             # (2d-small ... 1d-large, ctor), alone
 
     .venv/bin/python benchmarks/before_after.py small       # small batches, 1 vs 2 threads
+    .venv/bin/python benchmarks/before_after.py alternatives  # formulations tried, not kept
     .venv/bin/python benchmarks/before_after.py rigid       # rigid motion, 8 x 200x200, 1 vs 2
 
 ``numpy NAME`` runs in a fresh process per call of the script: the wall-clock median of 5
@@ -161,6 +162,67 @@ def rigid() -> None:
         print(f"{label}: {t:.2f} s (min of 3)")
 
 
+def alternatives() -> None:
+    """Formulations tried for the 2d-small hot spots and torch's modulus, against the
+    ones kept (one thread; median wall-clock ms of 10 calls after a warm-up)."""
+    import scipy.fft as sfft
+
+    rng = np.random.default_rng(0)
+
+    def cplx(shape):
+        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(np.complex64)
+
+    def report(label, fns):
+        for name, fn in fns.items():
+            fn()
+            print(f"{label}, {name}: {1e3 * _median_of(fn, 10):.2f} ms")
+
+    # the 2D fold of a second-order group: 4 aliases, (B, P, F, Q) = (60, 8, 8, 18*18)
+    B, P, F, Q, A = 60, 8, 8, 324, 4
+    X, filt = cplx((B, P, A, Q)), rng.standard_normal((A, F, Q)).astype(np.float32)
+
+    def multiply_add():  # kept: in-place products and sums (NumpyBackend.multiply_add)
+        z = X[:, :, 0, None] * filt[0]
+        tmp = np.empty_like(z)
+        for a in range(1, A):
+            np.multiply(X[:, :, a, None], filt[a], out=tmp)
+            z += tmp
+        return z
+
+    Pc = np.ascontiguousarray(filt.transpose(2, 0, 1)).astype(np.complex64)
+
+    def matmul():  # one batched matrix product over the alias axis, per frequency
+        Xt = np.ascontiguousarray(X.reshape(B * P, A, Q).transpose(2, 0, 1))
+        return np.ascontiguousarray(np.matmul(Xt, Pc).transpose(1, 2, 0)).reshape(B, P, F, Q)
+
+    report("alias fold (60 x 8 x 8 x 324, 4 aliases)", {"multiply-add (kept)": multiply_add,
+                                                        "matmul over aliases": matmul})
+    src = X[:, :, :1]
+    view_src = src.view(np.float32).reshape(B, P, 1, Q, 2)
+    view_filt = filt[0][:, :, None]
+    report("complex x real product (60 x 8 x 8 x 324)", {
+        "complex64 x float32 (kept)": lambda: src * filt[0],
+        "float32 view": lambda: view_src * view_filt})
+    for shape in [(60, 64, 18, 18), (60, 8, 36, 36)]:
+        Z, n = cplx(shape), shape[-1]
+        Fm = (np.exp(2j * np.pi * np.outer(np.arange(n), np.arange(n)) / n) / n).astype(np.complex64)
+        report(f"inverse 2D DFT of {shape}", {
+            "pocketfft (kept)": lambda: sfft.ifftn(Z, axes=(-2, -1), workers=1),
+            "two matrix products": lambda: np.matmul(Fm, (Z.reshape(-1, n) @ Fm.T).reshape(Z.shape))})
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(1)
+    z = torch.from_numpy(cplx((8, 64, 16384)))
+    pairs = torch.view_as_real(z)
+    report("torch modulus of 8 x 64 x 16384 complex64", {
+        "hypot of the pairs (kept)": lambda: torch.hypot(pairs[..., 0], pairs[..., 1]),
+        "abs": lambda: z.abs(),
+        "norm of the pairs": lambda: torch.linalg.vector_norm(pairs, dim=-1),
+        "sqrt(re^2 + im^2)": lambda: (z.real.square() + z.imag.square()).sqrt()})
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "small":
         small()
@@ -169,4 +231,5 @@ if __name__ == "__main__":
     elif sys.argv[1] == "numpy":
         numpy(sys.argv[2])
     else:
-        {"filters2d": filters2d, "harmonic3d": harmonic3d, "tree2d": tree2d}[sys.argv[1]]()
+        {"filters2d": filters2d, "harmonic3d": harmonic3d, "tree2d": tree2d,
+         "alternatives": alternatives}[sys.argv[1]]()
