@@ -28,6 +28,8 @@ import time
 
 import numpy as np
 
+from scatkit.bench import median_seconds
+
 
 def _min_of(fn, repeat=3, clock=time.process_time) -> float:
     times = []
@@ -44,16 +46,6 @@ def filters2d() -> None:
     for n in (64, 256, 1040):
         t = _min_of(lambda: filter_bank_2d(n, n, 3, 8), 1)
         print(f"filter_bank_2d({n}, {n}, 3, 8): {t:.3f} CPU s")
-
-
-def _median_of(fn, repeat: int) -> float:
-    """Median wall-clock seconds of ``repeat`` calls of ``fn``."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def _status_mb(key: str) -> float:
@@ -108,7 +100,7 @@ def numpy(name: str) -> None:
         S = _build_ours(w)
         call = lambda: S(x)  # noqa: E731
     call()  # warm-up
-    t = _median_of(call, 5)
+    t = median_seconds(call, 5)
     print(f"{name}: {t * 1e3:.0f} ms wall (median of 5), peak resident set "
           f"growth {_peak_mb() - base:.0f} MB")
 
@@ -135,7 +127,7 @@ def small() -> None:
         for workers in (1, 2):
             _NUMPY.workers = workers
             S(x)
-            res.append(_median_of(lambda: S(x), 20) * 1e3)
+            res.append(median_seconds(lambda: S(x), 20) * 1e3)
         print(f"{name}: 1 thread {res[0]:.2f} ms, 2 threads {res[1]:.2f} ms")
 
 
@@ -175,7 +167,7 @@ def alternatives() -> None:
     def report(label, fns):
         for name, fn in fns.items():
             fn()
-            print(f"{label}, {name}: {1e3 * _median_of(fn, 10):.2f} ms")
+            print(f"{label}, {name}: {1e3 * median_seconds(fn, 10):.2f} ms")
 
     # the 2D fold of a second-order group: 4 aliases, (B, P, F, Q) = (60, 8, 8, 18*18)
     B, P, F, Q, A = 60, 8, 8, 324, 4

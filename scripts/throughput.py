@@ -7,11 +7,11 @@
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
 import scatkit
+from scatkit.bench import median_seconds
 
 #: (name, constructor, batch shape, unit)
 WORKLOADS = [
@@ -20,16 +20,6 @@ WORKLOADS = [
     ("Scattering1D(J=8, Q=12), 64 x 8192", lambda: scatkit.Scattering1D(8, 8192, Q=12),
      (64, 8192), "signals"),
 ]
-
-
-def median_time(fn, repeat: int) -> float:
-    fn()  # warm-up (filters, plans, FFT caches)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def main() -> None:
@@ -50,7 +40,7 @@ def main() -> None:
         if torch is not None:
             inputs["torch (cpu)"] = torch.from_numpy(x)
         for backend, data in inputs.items():
-            t = median_time(lambda: S(data), args.repeat)
+            t = median_seconds(lambda: S(data), args.repeat, warmup=True)
             print(f"| {name} | {backend} | {t:.3f} | {shape[0] / t:,.0f} {unit}/s |")
 
 

@@ -8,11 +8,12 @@ FFT floor, peak memory and the agreement of the outputs.
 
 from __future__ import annotations
 
-from .runner import Result, format_table, machine_description, run_workload, set_num_threads
+from .runner import (Result, format_table, machine_description, median_seconds, run_workload,
+                     set_num_threads)
 from .workloads import DEFAULT, WORKLOADS, Workload
 
 __all__ = ["WORKLOADS", "DEFAULT", "Workload", "Result", "run", "run_workload", "format_table",
-           "set_num_threads", "machine_description"]
+           "set_num_threads", "machine_description", "median_seconds"]
 
 
 def run(names=None, *, peer: bool = True, peer_env=None, repeats: int = 5, threads: int | None = None,

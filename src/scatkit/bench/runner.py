@@ -105,6 +105,14 @@ def _timed(fn) -> float:
     return time.perf_counter() - t0
 
 
+def median_seconds(fn, repeat: int, warmup: bool = False) -> float:
+    """Median wall-clock seconds of ``repeat`` calls of ``fn`` (after one untimed
+    call when ``warmup``: filters, FFT plans and caches built)."""
+    if warmup:
+        fn()
+    return float(np.median([_timed(fn) for _ in range(repeat)]))
+
+
 def fft_plan(S, batch: int) -> list[tuple[str, tuple[int, ...], str]]:
     """The FFTs our cascade performs on a batch: ``(kind, shape, dtype)`` with kind
     ``rfft`` (real input), ``fft``/``ifft`` (complex) or ``irfft`` (half spectrum in;
