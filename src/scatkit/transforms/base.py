@@ -89,14 +89,7 @@ class ScatteringBase:
         """The filter pytree with ``convert`` applied to every array (default: to the
         NumPy filters of :meth:`_numpy_filters`, a bank shared between orders
         converted once; the tree is alive throughout, so its ids are stable)."""
-        memo: dict[int, Any] = {}
-
-        def once(a):
-            if id(a) not in memo:
-                memo[id(a)] = convert(a)
-            return memo[id(a)]
-
-        return _map_tree(once, self._numpy_filters())
+        return _map_tree(convert_once(convert), self._numpy_filters())
 
     # -- input checks --------------------------------------------------------
     def _check_input(self, x):
@@ -202,6 +195,20 @@ class ScatteringBase:
     def output_shape(self) -> tuple[int, ...]:
         """Shape of the output for one input signal (without batch axes)."""
         raise NotImplementedError
+
+
+def convert_once(convert):
+    """``convert`` memoised by the identity of its argument: an array shared by several
+    entries of a filter tree is converted once.  Ids are only stable while the
+    arrays are alive: use it on a tree that is held throughout."""
+    memo: dict[int, Any] = {}
+
+    def once(a):
+        if id(a) not in memo:
+            memo[id(a)] = convert(a)
+        return memo[id(a)]
+
+    return once
 
 
 def conversion_key(backend, like) -> tuple[str, str, str]:

@@ -37,7 +37,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..backends import NumpyBackend
-from .base import conversion_key, map_chunks
+from .base import conversion_key, convert_once, map_chunks
 
 _NUMPY = NumpyBackend(workers=1)
 
@@ -519,14 +519,9 @@ class LazyFilterTree(Mapping):
     def __init__(self, numpy_tree: "dict | Callable[[], dict]", convert: Callable):
         from .base import _map_tree
 
-        memo: dict[int, object] = {}  # banks shared between entries are converted once
-
-        def once(a):
-            if id(a) not in memo:
-                memo[id(a)] = convert(a)
-            return memo[id(a)]
-
-        self._source, self._map, self._once, self._done = numpy_tree, _map_tree, once, {}
+        # banks shared between entries are converted once (the tree is held: stable ids)
+        self._source, self._map, self._once, self._done = (numpy_tree, _map_tree,
+                                                            convert_once(convert), {})
 
     @property
     def _tree(self) -> dict:
