@@ -11,6 +11,8 @@ Run it at a commit and at its parent (``git worktree add /tmp/before <commit>^``
 
     .venv/bin/python benchmarks/before_after.py small       # small batches, 1 vs 2 threads
     .venv/bin/python benchmarks/before_after.py alternatives  # formulations tried, not kept
+    .venv/bin/python benchmarks/before_after.py memory NAME [N]  # N peak-memory probes, ours
+                                                            # and Kymatio's (as scatkit bench)
     .venv/bin/python benchmarks/before_after.py rigid       # rigid motion, 8 x 200x200, 1 vs 2
 
 ``numpy NAME`` runs in a fresh process per call of the script: the wall-clock median of 5
@@ -27,8 +29,6 @@ import sys
 import time
 
 import numpy as np
-
-from scatkit.bench import median_seconds
 
 
 def _min_of(fn, repeat=3, clock=time.process_time) -> float:
@@ -51,6 +51,18 @@ def filters2d() -> None:
 def _status_mb(key: str) -> float:
     with open("/proc/self/status") as f:
         return next(int(l.split()[1]) for l in f if l.startswith(key + ":")) / 1024
+
+
+def _median_of(fn, repeat: int) -> float:
+    """Median wall-clock seconds of ``repeat`` calls of ``fn``.  Kept here rather than
+    imported from ``scatkit.bench`` (``median_seconds``): this script also runs
+    against older checkouts of the package, which do not have it."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
 
 
 def _peak_mb() -> float:
@@ -100,7 +112,7 @@ def numpy(name: str) -> None:
         S = _build_ours(w)
         call = lambda: S(x)  # noqa: E731
     call()  # warm-up
-    t = median_seconds(call, 5)
+    t = _median_of(call, 5)
     print(f"{name}: {t * 1e3:.0f} ms wall (median of 5), peak resident set "
           f"growth {_peak_mb() - base:.0f} MB")
 
@@ -127,7 +139,7 @@ def small() -> None:
         for workers in (1, 2):
             _NUMPY.workers = workers
             S(x)
-            res.append(median_seconds(lambda: S(x), 20) * 1e3)
+            res.append(_median_of(lambda: S(x), 20) * 1e3)
         print(f"{name}: 1 thread {res[0]:.2f} ms, 2 threads {res[1]:.2f} ms")
 
 
@@ -154,6 +166,30 @@ def rigid() -> None:
         print(f"{label}: {t:.2f} s (min of 3)")
 
 
+def memory(name: str, repeats: int = 3) -> None:
+    """``repeats`` runs of the benchmark's own peak-memory probe on workload ``name``
+    (``scatkit.bench.runner.peak_memory``: fresh process, the timed runs' threads),
+    for scatkit and, when ``.venv-kymatio`` exists, for Kymatio."""
+    import tempfile
+    from pathlib import Path
+
+    from scatkit.bench.runner import peak_memory
+    from scatkit.bench.workloads import WORKLOADS
+
+    w = WORKLOADS[name]
+    x = np.random.default_rng(0).standard_normal((w.batch,) + tuple(w.shape)).astype(np.float32)
+    peer = Path(__file__).resolve().parents[1] / ".venv-kymatio" / "bin" / "python"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "x.npy")
+        np.save(path, x)
+        for impl, python in (("scatkit", sys.executable), ("kymatio", str(peer))):
+            if impl == "kymatio" and not peer.exists():
+                continue
+            mb = [peak_memory(python, impl, "numpy", w, path) for _ in range(repeats)]
+            print(f"{name}, {impl}: peak resident set growth "
+                  + ", ".join("failed" if v is None else f"{v / 1e6:.1f}" for v in mb) + " MB")
+
+
 def alternatives() -> None:
     """Formulations tried for the 2d-small hot spots and torch's modulus, against the
     ones kept (one thread; median wall-clock ms of 10 calls after a warm-up)."""
@@ -167,7 +203,7 @@ def alternatives() -> None:
     def report(label, fns):
         for name, fn in fns.items():
             fn()
-            print(f"{label}, {name}: {1e3 * median_seconds(fn, 10):.2f} ms")
+            print(f"{label}, {name}: {1e3 * _median_of(fn, 10):.2f} ms")
 
     # the 2D fold of a second-order group: 4 aliases, (B, P, F, Q) = (60, 8, 8, 18*18)
     B, P, F, Q, A = 60, 8, 8, 324, 4
@@ -222,6 +258,8 @@ if __name__ == "__main__":
         rigid()
     elif sys.argv[1] == "numpy":
         numpy(sys.argv[2])
+    elif sys.argv[1] == "memory":
+        memory(sys.argv[2], *[int(a) for a in sys.argv[3:4]])
     else:
         {"filters2d": filters2d, "harmonic3d": harmonic3d, "tree2d": tree2d,
          "alternatives": alternatives}[sys.argv[1]]()
