@@ -53,5 +53,16 @@ def main(cache: str, epochs: list[int], names: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    names = [a for a in sys.argv[3:]] or ["hybrid", "pixel"]
-    main(sys.argv[1], [int(e) for e in sys.argv[2].split(",")], names)
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    names = sys.argv[3:] or ["hybrid", "pixel"]
+    unknown = set(names) - {"hybrid", "pixel"}
+    if unknown:
+        sys.exit(f"unknown network(s) {sorted(unknown)}: use hybrid and/or pixel")
+    try:
+        epochs = [int(e) for e in sys.argv[2].split(",")]
+    except ValueError:
+        sys.exit(f"EPOCHS must be positive integers separated by commas, got {sys.argv[2]!r}")
+    if min(epochs) < 1:
+        sys.exit(f"EPOCHS must be positive integers separated by commas, got {sys.argv[2]!r}")
+    main(sys.argv[1], epochs, names)
