@@ -16,7 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
 from scatkit.datasets import load_cifar10
 from scatkit.experiments.cifar10 import (J_HYBRID, L_TRANSLATION, _pixels, scattering_features,
