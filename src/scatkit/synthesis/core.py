@@ -238,7 +238,7 @@ def synthesize(target, *, J=None, L=DEFAULT_L, Q=DEFAULT_Q, n_iter=DEFAULT_ITERA
         the values loose, e.g. a binary (Ising) field is synthesised with
         continuous values.
     progress : bool, default True
-        Show a tqdm progress bar with the loss.
+        Show a tqdm progress bar with the loss (``False``: tqdm is not needed).
     return_info : bool, default False
         Also return a dict with ``loss`` (history, one value per
         ``ITERATIONS_PER_STEP`` iterations, the first being the initial loss),
@@ -302,10 +302,11 @@ def _initial_point(t, init, seed, device, dtype):
 
 
 def run_lbfgs(loss_fn, x, n_iter, progress=False):
-    """Minimise ``loss_fn(x)`` in place; returns the loss history and the time taken."""
-    torch = _torch()
-    from tqdm.auto import tqdm
+    """Minimise ``loss_fn(x)`` in place; returns the loss history and the time taken.
 
+    The progress bar (``progress``) needs tqdm; without it nothing beyond PyTorch is needed.
+    """
+    torch = _torch()
     opt = torch.optim.LBFGS([x], lr=1.0, max_iter=ITERATIONS_PER_STEP, history_size=LBFGS_HISTORY,
                             line_search_fn="strong_wolfe", tolerance_grad=0.0,
                             tolerance_change=0.0)
@@ -320,12 +321,17 @@ def run_lbfgs(loss_fn, x, n_iter, progress=False):
     with torch.no_grad():
         history = [float(loss_fn(x))]
     n_steps = math.ceil(n_iter / ITERATIONS_PER_STEP)
-    bar = tqdm(range(n_steps), disable=not progress, desc="synthesis")
-    for _ in bar:
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(range(n_steps), desc="synthesis")
+    for _ in bar if bar is not None else range(n_steps):
         opt.step(closure)
         with torch.no_grad():
             history.append(float(loss_fn(x)))
-        bar.set_postfix(loss=f"{history[-1]:.3e}")
+        if bar is not None:
+            bar.set_postfix(loss=f"{history[-1]:.3e}")
         if not math.isfinite(history[-1]):
             raise FloatingPointError("synthesis diverged (loss is not finite); try dtype='float64'")
     return history, time.perf_counter() - start
