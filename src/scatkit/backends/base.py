@@ -50,6 +50,13 @@ class Backend:
     #: :meth:`serial`): a transform divides its memory budget per chunk by it.
     concurrent_chunks = 1
 
+    def chunk_bytes(self, x, default: int) -> int:
+        """Bound, in bytes, on the intermediate arrays of the chunks of input ``x``
+        computed at once.  ``default`` is the transform's CPU bound, sized for
+        caches and RAM (e.g. :data:`scatkit.transforms.cascade.CHUNK_BYTES`); a
+        backend whose devices want larger calls (a GPU) may return more."""
+        return default
+
     def serial(self) -> "Backend":
         """This backend as used inside one of ``chunk_threads`` threads (its own
         operations single-threaded, so that the threads do not oversubscribe)."""

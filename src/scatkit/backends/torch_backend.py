@@ -43,9 +43,41 @@ class TorchBackend(Backend):
     """Backend for ``torch.Tensor`` inputs on any device."""
 
     name = "torch"
+    #: Bound on the intermediates of the chunks computed at once on a CUDA device,
+    #: in bytes (CPU tensors keep the transform's cache-sized bound).  A GPU is busy
+    #: only with large launches: on an H200 the CPU bound (32 MiB) left it mostly
+    #: idle between small kernels; see docs/BENCHMARKS.md ("CUDA").
+    cuda_chunk_bytes = 1 << 30
+
+    def chunk_bytes(self, x, default: int) -> int:
+        if getattr(x, "is_cuda", False):
+            return max(int(default), int(self.cuda_chunk_bytes))
+        return default
 
     def is_array(self, x) -> bool:
         return isinstance(x, torch.Tensor)
+
+    #: NumPy constants (index arrays, masks) of at most this many bytes are uploaded
+    #: to a non-CPU device once, keyed by their content, instead of on every call:
+    #: each upload from pageable host memory waits for the device.
+    constant_cache_bytes = 1 << 16
+    #: how many such constants are kept
+    constant_cache_size = 512
+
+    def _device_constant(self, a: np.ndarray, device, dtype):
+        """``a`` as a tensor of ``dtype`` on ``device``; small arrays bound for a
+        non-CPU device come from a content-keyed cache (see
+        :attr:`constant_cache_bytes`)."""
+        if device.type == "cpu" or a.nbytes > self.constant_cache_bytes:
+            return torch.as_tensor(a, device=device).to(dtype)
+        cache = self.__dict__.setdefault("_constants", {})
+        key = (str(device), dtype, a.dtype.str, a.shape, a.tobytes())
+        hit = cache.get(key)
+        if hit is None:
+            if len(cache) >= self.constant_cache_size:
+                cache.pop(next(iter(cache)))
+            hit = cache[key] = torch.as_tensor(a, device=device).to(dtype)
+        return hit
 
     def asarray(self, a, like):
         real = torch.float32 if like.dtype in (torch.float32, torch.complex64) else torch.float64
@@ -58,7 +90,7 @@ class TorchBackend(Backend):
             dtype = torch.complex64 if real == torch.float32 else torch.complex128
         else:
             dtype = real
-        return torch.as_tensor(a, device=like.device).to(dtype)
+        return self._device_constant(a, like.device, dtype)
 
     def to_numpy(self, x):
         return x.detach().cpu().numpy()
@@ -67,14 +99,16 @@ class TorchBackend(Backend):
         return torch.cat(list(xs), dim=axis)
 
     def take(self, x, idx, axis):
-        if isinstance(idx, torch.Tensor) and idx.device == x.device:
-            index = idx
+        if isinstance(idx, torch.Tensor):
+            index = idx.to(device=x.device, dtype=torch.long)
         else:
-            index = torch.as_tensor(np.asarray(idx), device=x.device, dtype=torch.long)
+            index = self._device_constant(np.asarray(idx), x.device, torch.long)
         return torch.index_select(x, axis % x.ndim, index)
 
     def index_array(self, idx, like):
-        return torch.as_tensor(np.asarray(idx), device=like.device, dtype=torch.long)
+        if isinstance(idx, torch.Tensor):
+            return idx.to(device=like.device, dtype=torch.long)
+        return self._device_constant(np.asarray(idx), like.device, torch.long)
 
     def zeros(self, shape, like):
         return torch.zeros(tuple(shape), dtype=like.dtype, device=like.device)
