@@ -273,3 +273,27 @@ def test_transforms_pickle_after_use(make, shape):
     blob = pickle.dumps(S)
     restored = pickle.loads(blob)
     np.testing.assert_array_equal(restored(x), before)
+
+
+@requires_torch
+def test_chunk_budget_per_backend_and_device(monkeypatch):
+    """CPU tensors keep the transform's budget, CUDA tensors get ``cuda_chunk_bytes``;
+    the budget changes how a batch is cut, not the output."""
+    import torch
+
+    from scatkit.backends import _NUMPY, _torch_backend
+    from scatkit.transforms import cascade
+
+    backend = _torch_backend()
+    assert backend.chunk_bytes(torch.zeros(2), 123) == 123
+    assert _NUMPY.chunk_bytes(np.zeros(2), 123) == 123
+
+    class OnCuda:
+        is_cuda = True
+
+    assert backend.chunk_bytes(OnCuda(), 123) == max(123, backend.cuda_chunk_bytes)
+    x = torch.randn(6, 28, 28, dtype=torch.float64)
+    S = scatkit.Scattering2D(2, (28, 28), L=4)
+    whole = S(x)
+    monkeypatch.setattr(cascade, "CHUNK_BYTES", 1)  # one input per chunk
+    np.testing.assert_allclose(S(x).numpy(), whole.numpy(), rtol=1e-12, atol=1e-14)

@@ -600,7 +600,7 @@ class CascadeTransform:
 
     def _compute(self, backend, x, filters):
         itemsize = 8 if str(x.dtype).endswith("float32") else 16
-        budget = CHUNK_BYTES // getattr(backend, "concurrent_chunks", 1)  # shared by threads
+        budget = backend.chunk_bytes(x, CHUNK_BYTES) // getattr(backend, "concurrent_chunks", 1)
         step = chunk_size(self.plan, self.cascade_shape, itemsize, budget)
         return map_chunks(backend, lambda b, c: self._compute_chunk(b, c, filters), x, step,
                           min_thread_chunk=self._min_thread_chunk())

@@ -245,7 +245,7 @@ class HarmonicScattering3D(ScatteringBase):
     def _compute(self, backend, x, filters):
         k, is_complex = self._responses()
         per_sample = k * (1 + is_complex) * int(np.prod(self.shape)) * x.dtype.itemsize
-        budget = CHUNK_BYTES // getattr(backend, "concurrent_chunks", 1)  # shared by threads
+        budget = backend.chunk_bytes(x, CHUNK_BYTES) // getattr(backend, "concurrent_chunks", 1)
         step = max(1, budget // per_sample)
         return map_chunks(backend, lambda b, c: self._compute_chunk(b, c, filters), x, step,
                           min_thread_chunk=self._min_thread_chunk())
