@@ -78,3 +78,64 @@ def test_bench_agrees_with_kymatio_tiny(capsys):
     assert rc == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")][1:]
     assert len(rows) == 2 and all("| ok " in r for r in rows)
+
+
+def test_bench_device_is_checked(capsys):
+    assert main(["bench", "1d-tiny", "--no-peer", "--device", "tpu"]) == 1
+    assert "device must be" in capsys.readouterr().err
+
+
+def test_cuda_protocol_runs_on_cpu_without_peer():
+    """``run_workload_cuda`` (the GPU table's protocol) exercised with torch on the CPU."""
+    from scatkit.bench import format_table_cuda, run_workload_cuda
+
+    res = [run_workload_cuda(WORKLOADS[n], None, repeats=1, device="cpu", log=lambda m: None)
+           for n in ("1d-tiny", "2d-tiny", "ctor")]
+    assert set(res[0].times) == {"ours torch", "ours fast torch"}
+    assert all(t > 0 for v in res[1].times.values() for t in v)
+    assert res[1].median("torch", "floor") > 0
+    assert not res[2].times and "CPU table" in res[2].notes[0]
+    table = format_table_cuda(res, "test device")
+    assert "| 2d-tiny" in table and "test device" in table
+
+
+def test_worker_scipy_alias_has_the_old_argument_order():
+    """The worker's ``sph_harm`` alias (SciPy >= 1.17) takes (m, l, azimuth, polar):
+    Y_1^1 = -1/2 sqrt(3 / (2 pi)) sin(polar) exp(i azimuth)."""
+    import importlib.util
+
+    import scipy.special as special
+
+    spec = importlib.util.spec_from_file_location(
+        "_worker", scatkit.bench.peer.WORKER)
+    worker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(worker)
+    had = hasattr(special, "sph_harm")
+    saved = getattr(special, "sph_harm", None)
+    try:
+        if had:
+            del special.sph_harm
+        if not hasattr(special, "sph_harm_y"):
+            pytest.skip("this SciPy has neither sph_harm nor sph_harm_y")
+        worker._scipy_compat()
+        az, polar = 0.7, 1.1
+        expected = -0.5 * np.sqrt(3 / (2 * np.pi)) * np.sin(polar) * np.exp(1j * az)
+        np.testing.assert_allclose(special.sph_harm(1, 1, az, polar), expected, rtol=1e-12)
+    finally:
+        if had:
+            special.sph_harm = saved
+        elif hasattr(special, "sph_harm"):
+            del special.sph_harm
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not peer_works(default_env_path()),
+                    reason=f"no Kymatio environment at {default_env_path()}")
+def test_cuda_protocol_agrees_with_kymatio_on_cpu():
+    from scatkit.bench import run_workload_cuda
+    from scatkit.bench.peer import PeerWorker, env_python
+
+    with PeerWorker(None, 1, python=str(env_python(default_env_path()))) as peer:
+        res = run_workload_cuda(WORKLOADS["2d-tiny"], peer, repeats=1, device="cpu",
+                                log=lambda m: None)
+    assert res.agreement.startswith("ok") and "kymatio torch" in res.times

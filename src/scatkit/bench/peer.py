@@ -62,8 +62,11 @@ def ensure_peer_env(env: Path | None = None, log=print) -> Path:
 class PeerWorker:
     """A persistent Kymatio process (see ``_kymatio_worker.py``), driven by JSON lines."""
 
-    def __init__(self, env: Path, threads: int):
-        self.proc = subprocess.Popen([str(env_python(env)), str(WORKER)], stdin=subprocess.PIPE,
+    def __init__(self, env: Path | None, threads: int, python: str | None = None):
+        """Start the worker with ``env``'s Python, or with ``python`` (an
+        interpreter that already imports Kymatio 0.3.0 and PyTorch) when given."""
+        exe = str(python) if python is not None else str(env_python(env))
+        self.proc = subprocess.Popen([exe, str(WORKER)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True, bufsize=1)
         self.call("threads", n=threads)
 

@@ -99,6 +99,23 @@ def _build_ours(w: Workload, fast: bool = False, dtype=np.float32):
     return S
 
 
+def _synced(fn, device: str):
+    """``fn`` followed by ``torch.cuda.synchronize()`` when ``device`` is CUDA
+    (device work is asynchronous: a host clock around the launch alone would
+    time the launch)."""
+    if not str(device).startswith("cuda"):
+        return fn
+
+    import torch
+
+    def call():
+        out = fn()
+        torch.cuda.synchronize()
+        return out
+
+    return call
+
+
 def _timed(fn) -> float:
     t0 = time.perf_counter()
     fn()
@@ -135,10 +152,11 @@ def fft_plan(S, batch: int) -> list[tuple[str, tuple[int, ...], str]]:
     return ops
 
 
-def time_fft_floor(ops, library: str) -> float:
+def time_fft_floor(ops, library: str, device: str = "cpu") -> float:
     """Seconds of the FFTs of :func:`fft_plan` alone, with the library our backend
-    uses (``numpy``: SciPy's pocketfft with the backend's workers; ``torch``):
-    the sum over the FFTs of the fastest of :data:`FLOOR_CALLS` calls."""
+    uses (``numpy``: SciPy's pocketfft with the backend's workers; ``torch``, on
+    ``device``): the sum over the FFTs of the fastest of :data:`FLOOR_CALLS`
+    calls (a CUDA call timed up to ``torch.cuda.synchronize``)."""
     from ..backends import _NUMPY
 
     rng = np.random.default_rng(SEED)
@@ -156,11 +174,12 @@ def time_fft_floor(ops, library: str) -> float:
         if library == "torch":
             import torch
 
-            xt = torch.from_numpy(x)
-            fn = {"rfft": lambda: torch.fft.rfftn(xt, dim=axes),
-                  "fft": lambda: torch.fft.fftn(xt, dim=axes),
-                  "ifft": lambda: torch.fft.ifftn(xt, dim=axes),
-                  "irfft": lambda: torch.fft.irfftn(xt, s=shape[2:], dim=axes)}[kind]
+            xt = torch.from_numpy(x).to(device)
+            fft = {"rfft": lambda: torch.fft.rfftn(xt, dim=axes),
+                   "fft": lambda: torch.fft.fftn(xt, dim=axes),
+                   "ifft": lambda: torch.fft.ifftn(xt, dim=axes),
+                   "irfft": lambda: torch.fft.irfftn(xt, s=shape[2:], dim=axes)}[kind]
+            fn = _synced(fft, device)
         else:
             import scipy.fft as sfft
 
@@ -169,6 +188,8 @@ def time_fft_floor(ops, library: str) -> float:
                   "fft": lambda a=x: sfft.fftn(a, axes=axes, workers=wk),
                   "ifft": lambda a=x: sfft.ifftn(a, axes=axes, workers=wk),
                   "irfft": lambda a=x: sfft.irfftn(a, s=shape[2:], axes=axes, workers=wk)}[kind]
+        if str(device).startswith("cuda"):
+            fn()  # CUDA: the first call of a size builds its cuFFT plan
         total += min(_timed(fn) for _ in range(FLOOR_CALLS))
         del x, fn  # the next FFT's input replaces this one
     return total
@@ -284,6 +305,102 @@ def run_workload(w: Workload, peer=None, repeats: int = 5, memory: bool = True,
     return res
 
 
+def run_workload_cuda(w: Workload, peer=None, repeats: int = 5, device: str = "cuda",
+                      log=print) -> Result:
+    """Time one workload on a CUDA device: ours (the torch backend, exact and fast
+    mode) against Kymatio's torch frontend, both on ``device``.  (``device="cpu"``
+    runs the same protocol with torch on the CPU, without the memory figures: it
+    is how the tests exercise this function on machines without a GPU.)
+
+    Same protocol as :func:`run_workload` (alternating calls, medians), every
+    call timed up to ``torch.cuda.synchronize()`` after one untimed warm-up
+    (filters moved to the device, cuFFT plans built).  Agreement: our CUDA
+    output against Kymatio's CUDA output.  Memory: the peak of
+    ``torch.cuda.max_memory_allocated`` during one call, over what was
+    allocated before it (transform and input), in bytes.  The FFT floor is
+    timed with ``torch.fft`` on the same device.
+    """
+    import torch
+
+    res = Result(w)
+    if w.kind == "ctor":
+        res.notes.append("the constructor builds NumPy filters on the CPU: see the CPU table")
+        return res
+    if _our_class(w.kind) is None:
+        res.notes.append("scatkit has no transform of this kind yet: skipped")
+        return res
+    rng = np.random.default_rng(SEED)
+    x = rng.standard_normal((w.batch,) + tuple(w.shape)).astype(np.float32)
+    xt = torch.from_numpy(x).to(device)
+    tmp = tempfile.mkdtemp(prefix="scatkit-bench-")
+    xpath = os.path.join(tmp, "x.npy")
+    np.save(xpath, x)
+    S = _build_ours(w)
+    F = _build_ours(w, fast=True) if hasattr(S, "fast") else None
+    calls = {"ours torch": _synced(lambda: S(xt), device)}
+    if F is not None:
+        calls["ours fast torch"] = _synced(lambda: F(xt), device)
+    out_ours = calls["ours torch"]().cpu().numpy()  # warm-up, and the output to compare
+    for fn in calls.values():
+        fn()
+    on_cuda = str(device).startswith("cuda")
+    for label, T in (("ours torch", S), ("ours fast torch", F)):
+        if T is not None and on_cuda:
+            torch.cuda.synchronize()
+            base = torch.cuda.memory_allocated()
+            torch.cuda.reset_peak_memory_stats()
+            _synced(lambda T=T: T(xt), device)()
+            res.memory[label] = int(torch.cuda.max_memory_allocated() - base)
+    if peer is not None:
+        key = f"{w.name}/torch/{device}"
+        try:
+            peer.call("load", path=xpath, device=device)
+            peer.call("build", key=key, kind=w.kind, frontend="torch", shape=list(w.shape),
+                      params=w.params, device=device)
+            peer.call("run", key=key)  # warm-up
+            if on_cuda:
+                res.memory["kymatio torch"] = peer.call("peak", key=key)["bytes"]
+            peer.call("run", key=key)
+            ref_path = os.path.join(tmp, "ref.npy")
+            peer.call("save", key=key, path=ref_path)
+            err, note = compare(out_ours, np.load(ref_path), w.kind)
+            ok = err <= AGREEMENT_TOL
+            res.agreement = f"{'ok' if ok else 'DIFFERS'} {err:.1e}" + (f" ({note})" if note else "")
+            calls["kymatio torch"] = lambda: peer.call("run", key=key)["seconds"]
+        except RuntimeError as err:
+            res.notes.append(f"kymatio torch on {device}: {err}")
+    fops = fft_plan(S, w.batch)
+    labels = list(calls)
+    for r in range(repeats):
+        order = labels if r % 2 == 0 else labels[::-1]
+        for label in order:
+            fn = calls[label]
+            t = fn() if label.startswith("kymatio") else _timed(fn)
+            res.times.setdefault(label, []).append(t)
+        res.floor.setdefault("torch", []).append(time_fft_floor(fops, "torch", device))
+        log(f"  {w.name} ({device}): repeat {r + 1}/{repeats} done")
+    return res
+
+
+def format_table_cuda(results: list[Result], device_name: str = "CUDA") -> str:
+    """A Markdown table of :func:`run_workload_cuda`'s medians."""
+    head = (f"| workload ({device_name}) | ours torch | ours fast torch | Kymatio torch | "
+            "exact vs Kymatio | fast vs Kymatio | FFT floor (torch.fft) | ours / floor | "
+            "peak GPU MB ours / fast / Kymatio | agreement |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in results:
+        m = r.median
+        ot, ft, kt, fl = m("ours torch"), m("ours fast torch"), m("kymatio torch"), m("torch", "floor")
+        mem = r.memory
+        lines.append(" | ".join([
+            f"| {r.workload.name}: {r.workload.describe()}", _fmt_s(ot), _fmt_s(ft), _fmt_s(kt),
+            _ratio(kt, ot), _ratio(kt, ft), _fmt_s(fl), _ratio(ot, fl),
+            f"{_mb(mem.get('ours torch'))} / {_mb(mem.get('ours fast torch'))} / "
+            f"{_mb(mem.get('kymatio torch'))}",
+            r.agreement + (f"; {'; '.join(r.notes)}" if r.notes else "")]) + " |")
+    return "\n".join(lines)
+
+
 def _run_ctor(w: Workload, peer, repeats: int, res: Result) -> Result:
     calls = {"ours numpy": lambda: _timed(lambda: _build_ours(w, dtype=np.float64))}
     if peer is not None:
@@ -303,6 +420,8 @@ def _run_ctor(w: Workload, peer, repeats: int, res: Result) -> Result:
 def _fmt_s(v):
     if v is None:
         return "—"
+    if v < 0.01:
+        return f"{v * 1e3:.2f} ms"
     return f"{v * 1e3:.0f} ms" if v < 10 else f"{v:.1f} s"
 
 

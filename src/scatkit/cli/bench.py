@@ -28,13 +28,19 @@ def add_parser(sub):
     p.add_argument("--no-peer", action="store_true", help="time scatkit only (no Kymatio)")
     p.add_argument("--peer-env", default=None, help="the Kymatio environment (default .venv-kymatio)")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory probes")
+    p.add_argument("--device", default="cpu",
+                   help="cpu (default: NumPy and torch on the CPU) or cuda / cuda:N (ours and "
+                   "Kymatio's torch frontend on that GPU)")
+    p.add_argument("--peer-python", default=None, metavar="PYTHON",
+                   help="a Python that already imports kymatio==0.3.0 and torch, used instead of "
+                   "creating the peer environment (e.g. on a GPU host without network access)")
     p.add_argument("--json", default=None, metavar="PATH", help="also write the raw timings here")
     p.set_defaults(func=main)
     return p
 
 
 def main(args) -> int:
-    from ..bench import format_table, machine_description, run
+    from ..bench import format_table, format_table_cuda, machine_description, run
     from ..bench.runner import default_threads
 
     if args.repeats < 1:
@@ -46,11 +52,21 @@ def main(args) -> int:
     results = run(args.workloads, peer=not args.no_peer, peer_env=args.peer_env,
                   repeats=args.repeats, threads=threads, batch=args.batch,
                   batch_divisor=args.batch_divisor,
-                  memory=not args.no_memory, log=log)
-    print(f"machine: {machine_description(threads)}; medians of {args.repeats} alternating repeats")
-    print(format_table(results))
+                  memory=not args.no_memory, device=args.device, peer_python=args.peer_python,
+                  log=log)
+    machine = machine_description(threads)
+    if args.device != "cpu":
+        import torch
+
+        gpu = torch.cuda.get_device_name(torch.device(args.device))
+        machine += f"; {gpu}, torch {torch.__version__}"
+        table = format_table_cuda(results, gpu)
+    else:
+        table = format_table(results)
+    print(f"machine: {machine}; medians of {args.repeats} alternating repeats")
+    print(table)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": machine_description(threads), "repeats": args.repeats,
+            json.dump({"machine": machine, "device": args.device, "repeats": args.repeats,
                        "results": [r.to_dict() for r in results]}, f, indent=1)
     return 0
