@@ -65,8 +65,23 @@ PAPER = {"seed_scat_unsupervised": 20.0, "seed_deep_net": 7.0,
 
 
 # -- features -------------------------------------------------------------------
-def scattering_features(ctx, name, images, J, L, transform="translation", colour="yuv"):
-    """Log colour scattering of uint8 ``(N, 32, 32, 3)`` images, cached as ``cache/<name>.npz``."""
+def default_device() -> str:
+    """``"cuda"`` when PyTorch sees a CUDA device, else ``"cpu"``: where the CNNs
+    are trained and (on CUDA) the scattering features computed."""
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        return "cpu"
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def scattering_features(ctx, name, images, J, L, transform="translation", colour="yuv",
+                        device="cpu"):
+    """Log colour scattering of uint8 ``(N, 32, 32, 3)`` images, cached as ``cache/<name>.npz``.
+
+    ``device``: ``"cpu"`` computes on NumPy arrays; a CUDA device computes each
+    batch as a tensor there (the same coefficients to float32 rounding).
+    """
     from ..colour import ColourScattering, to_channels_first
 
     cache = ctx.path("cache") / f"{name}.npz"
@@ -75,8 +90,15 @@ def scattering_features(ctx, name, images, J, L, transform="translation", colour
             if z["features"].shape[0] == len(images):
                 return z["features"], float(z["seconds"])
     S = ColourScattering(J, (SIDE, SIDE), L=L, colour=colour, transform=transform)
+    if device == "cpu":
+        scatter = S
+    else:
+        import torch
+
+        def scatter(x):
+            return S(torch.from_numpy(x).to(device)).cpu().numpy()
     start = time.perf_counter()
-    chunks = [S(to_channels_first(images[i:i + SCAT_BATCH]))
+    chunks = [scatter(to_channels_first(images[i:i + SCAT_BATCH]))
               for i in ctx.tqdm(range(0, len(images), SCAT_BATCH), desc=name)]
     feats = np.log(np.abs(np.concatenate(chunks)) + LOG_EPS).astype(np.float32)
     seconds = time.perf_counter() - start
@@ -135,21 +157,25 @@ def small_cnn(in_channels: int, n_classes: int = 10, width: int = CNN_WIDTH, ste
     return nn.Sequential(*layers)
 
 
-def train_cnn(Xtr, ytr, Xte, yte, epochs, seed, stem, Xtr_flip=None, progress=None):
+def train_cnn(Xtr, ytr, Xte, yte, epochs, seed, stem, Xtr_flip=None, progress=None,
+              device="cpu"):
     """Train :func:`small_cnn` (SGD, cosine schedule); returns (% test error, seconds).
 
     ``Xtr_flip``: inputs of the horizontally flipped training images; each
     epoch draws, per sample, the original or the flipped one (augmentation).
+    ``device``: where the network and the training data live (``"cpu"``,
+    ``"cuda"``); the seconds are wall-clock, up to a synchronisation of the
+    device, data transfer to the device excluded.
     """
     import torch
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    Xtr = torch.from_numpy(np.ascontiguousarray(Xtr, dtype=np.float32))
-    Xfl = None if Xtr_flip is None else torch.from_numpy(np.ascontiguousarray(Xtr_flip,
-                                                                             dtype=np.float32))
-    ytr_t = torch.from_numpy(np.asarray(ytr, dtype=np.int64))
-    net = small_cnn(Xtr.shape[1], stem=stem)
+    Xtr = torch.from_numpy(np.ascontiguousarray(Xtr, dtype=np.float32)).to(device)
+    Xfl = None if Xtr_flip is None else torch.from_numpy(
+        np.ascontiguousarray(Xtr_flip, dtype=np.float32)).to(device)
+    ytr_t = torch.from_numpy(np.asarray(ytr, dtype=np.int64)).to(device)
+    net = small_cnn(Xtr.shape[1], stem=stem).to(device)
     opt = torch.optim.SGD(net.parameters(), lr=LR, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY,
                           nesterov=True)
     steps = epochs * int(np.ceil(len(Xtr) / BATCH))
@@ -158,23 +184,26 @@ def train_cnn(Xtr, ytr, Xte, yte, epochs, seed, stem, Xtr_flip=None, progress=No
     epochs_iter = range(epochs) if progress is None else progress(range(epochs), desc="epochs")
     for _ in epochs_iter:
         net.train()
-        order = torch.from_numpy(rng.permutation(len(Xtr)))
+        order = torch.from_numpy(rng.permutation(len(Xtr))).to(device)
+        flips = None if Xfl is None else torch.from_numpy(rng.random(len(Xtr)) < 0.5).to(device)
         for i in range(0, len(Xtr), BATCH):
             idx = order[i:i + BATCH]
             xb = Xtr[idx]
             if Xfl is not None:
-                flip = torch.from_numpy(rng.random(len(idx)) < 0.5)
-                xb = torch.where(flip[:, None, None, None], Xfl[idx], xb)
+                xb = torch.where(flips[i:i + BATCH, None, None, None], Xfl[idx], xb)
             loss = torch.nn.functional.cross_entropy(net(xb), ytr_t[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
+    if str(device).startswith("cuda"):
+        torch.cuda.synchronize(device)
     seconds = time.perf_counter() - start
     net.eval()
     with torch.no_grad():
         Xte_t = torch.from_numpy(np.ascontiguousarray(Xte, dtype=np.float32))
-        pred = torch.cat([net(Xte_t[i:i + 1024]).argmax(1) for i in range(0, len(Xte_t), 1024)])
+        pred = torch.cat([net(Xte_t[i:i + 1024].to(device)).argmax(1).cpu()
+                          for i in range(0, len(Xte_t), 1024)])
     return 100.0 * float(np.mean(pred.numpy() != np.asarray(yte))), seconds
 
 
@@ -202,7 +231,8 @@ def run(ctx):
     test = load_cifar10(split="test", max_per_class=cfg["test_per_class"], cache_dir=cache,
                         progress=ctx.progress)
     ntr = len(train)
-    ctx.config.update(cfg, n_train=ntr, n_test=len(test), J_unsupervised=J_UNSUP,
+    device = default_device()
+    ctx.config.update(cfg, n_train=ntr, device=device, n_test=len(test), J_unsupervised=J_UNSUP,
                       J_hybrid=J_HYBRID, L_translation=L_TRANSLATION, colour="yuv",
                       log_eps=LOG_EPS, ridge_alpha_per_feature=RIDGE_ALPHA_PER_FEATURE, svm_C=SVM_C, cnn_width=CNN_WIDTH,
                       batch=BATCH, lr=LR, weight_decay=WEIGHT_DECAY, augmentation="hflip",
@@ -211,8 +241,10 @@ def run(ctx):
     rows = []
 
     # unsupervised: translation scattering, linear and kernel approximation
-    Ftr, s_tr = scattering_features(ctx, "scat_train", train.images, J_UNSUP, L_TRANSLATION)
-    Fte, _ = scattering_features(ctx, "scat_test", test.images, J_UNSUP, L_TRANSLATION)
+    Ftr, s_tr = scattering_features(ctx, "scat_train", train.images, J_UNSUP, L_TRANSLATION,
+                                   device=device)
+    Fte, _ = scattering_features(ctx, "scat_test", test.images, J_UNSUP, L_TRANSLATION,
+                                 device=device)
     ctx.metric("seconds/features/scat_train", s_tr)
     for name, comps in (("scat_linear", None), ("scat_nystroem", cfg["nystroem"])):
         err, sec = linear_error(Ftr, ytr, Fte, yte, comps, ctx.seed)
@@ -223,26 +255,29 @@ def run(ctx):
     # unsupervised: roto-translation scattering on a per-class subset
     sub = per_class_draw(ytr, cfg["rigid_per_class"], ctx.rng(1))
     Rtr, _ = scattering_features(ctx, "rigid_train", train.images[sub], J_UNSUP, cfg["L_rigid"],
-                                 transform="rigid_motion")
+                                 transform="rigid_motion", device=device)
     Rte, _ = scattering_features(ctx, "rigid_test", test.images, J_UNSUP, cfg["L_rigid"],
-                                 transform="rigid_motion")
+                                 transform="rigid_motion", device=device)
     err, sec = linear_error(Rtr, ytr[sub], Rte, yte)
     ctx.metric(f"test_error_pct/rigid_linear/n{len(sub)}", err)
     rows.append(["rigid_linear", f"J={J_UNSUP}, L={cfg['L_rigid']}, YUV", len(sub), f"{err:.2f}",
                  f"{sec:.0f}"])
 
     # hybrid and pixel CNNs on the whole training set
-    Htr, _ = scattering_features(ctx, "hyb_train", train.images, J_HYBRID, L_TRANSLATION)
+    Htr, _ = scattering_features(ctx, "hyb_train", train.images, J_HYBRID, L_TRANSLATION,
+                                 device=device)
     Hfl, _ = scattering_features(ctx, "hyb_train_flip", train.images[:, :, ::-1], J_HYBRID,
-                                 L_TRANSLATION)
-    Hte, _ = scattering_features(ctx, "hyb_test", test.images, J_HYBRID, L_TRANSLATION)
+                                 L_TRANSLATION, device=device)
+    Hte, _ = scattering_features(ctx, "hyb_test", test.images, J_HYBRID, L_TRANSLATION,
+                                 device=device)
     flat = (lambda F: F.reshape(len(F), -1, *F.shape[-2:]))
     Htr, Hfl, Hte = flat(Htr), flat(Hfl), flat(Hte)
     Ptr, Pte = _pixels(train.images), _pixels(test.images)
     Pfl = Ptr[..., ::-1]
     for name, (a, b, c, stem) in {"hybrid_cnn": (Htr, Hfl, Hte, False),
                                   "pixel_cnn": (Ptr, Pfl, Pte, True)}.items():
-        err, sec = train_cnn(a, ytr, c, yte, cfg["epochs"], ctx.seed, stem, b, ctx.tqdm)
+        err, sec = train_cnn(a, ytr, c, yte, cfg["epochs"], ctx.seed, stem, b, ctx.tqdm,
+                             device=device)
         ctx.metric(f"test_error_pct/{name}/n{ntr}", err)
         ctx.metric(f"train_seconds/{name}/n{ntr}", sec)
         rows.append([name, f"{cfg['epochs']} epochs, hflip", ntr, f"{err:.2f}", f"{sec:.0f}"])
@@ -255,9 +290,9 @@ def run(ctx):
             idx = per_class_draw(ytr, n, ctx.rng(100 + d))
             errs["scat_linear"].append(linear_error(Ftr[idx], ytr[idx], Fte, yte)[0])
             errs["hybrid_cnn"].append(train_cnn(Htr[idx], ytr[idx], Hte, yte, cfg["epochs"], d,
-                                                False, Hfl[idx])[0])
+                                                False, Hfl[idx], device=device)[0])
             errs["pixel_cnn"].append(train_cnn(Ptr[idx], ytr[idx], Pte, yte, cfg["epochs"], d,
-                                               True, Pfl[idx])[0])
+                                               True, Pfl[idx], device=device)[0])
         for name, e in errs.items():
             key = f"test_error_pct/{name}/n{10 * n}"
             ctx.metric(key + "/mean", np.mean(e))
