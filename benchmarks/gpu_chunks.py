@@ -1,0 +1,60 @@
+"""How the CUDA chunk budget (``TorchBackend.cuda_chunk_bytes``) sets our GPU time.
+
+For each benchmark workload, times ``scatkit``'s exact transform on a CUDA
+float32 batch with several budgets (medians of ``REPEATS`` calls, each up to
+``torch.cuda.synchronize``, after a warm-up) and prints one Markdown row per
+workload with the peak device memory of one call.  A budget of 0 means "the
+CPU's bound" (``max(default, 0)``: 32 MiB for the cascade, 4 MiB for 3D).
+
+    python benchmarks/gpu_chunks.py [WORKLOAD...]
+"""
+
+import sys
+import time
+
+import numpy as np
+import torch
+
+from scatkit.backends import _torch_backend
+from scatkit.bench.runner import _build_ours
+from scatkit.bench.workloads import WORKLOADS
+
+#: budgets tried, bytes
+BUDGETS = (0, 256 << 20, 1 << 30, 8 << 30)
+REPEATS = 7
+
+
+def main(names):
+    backend = _torch_backend()
+    default = backend.cuda_chunk_bytes
+    print("| workload | " + " | ".join(f"{b >> 20} MiB: ms (peak MB)" if b else "CPU bound: ms (peak MB)"
+                                      for b in BUDGETS) + " |")
+    print("|---" * (len(BUDGETS) + 1) + "|")
+    for name in names:
+        w = WORKLOADS[name]
+        x = torch.from_numpy(np.random.default_rng(0).standard_normal(
+            (w.batch,) + tuple(w.shape)).astype(np.float32)).cuda()
+        S = _build_ours(w)
+        cells = []
+        for b in BUDGETS:
+            backend.cuda_chunk_bytes = b
+            S(x)
+            torch.cuda.synchronize()
+            times = []
+            for _ in range(REPEATS):
+                t0 = time.perf_counter()
+                S(x)
+                torch.cuda.synchronize()
+                times.append(time.perf_counter() - t0)
+            base = torch.cuda.memory_allocated()
+            torch.cuda.reset_peak_memory_stats()
+            S(x)
+            torch.cuda.synchronize()
+            peak = (torch.cuda.max_memory_allocated() - base) / 2**20
+            cells.append(f"{np.median(times) * 1e3:.2f} ({peak:.0f})")
+        backend.cuda_chunk_bytes = default
+        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or ["2d-small", "2d-large", "1d-small", "1d-large", "3d"])
