@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,11 @@ from scatkit.cli import features as cli
 from scatkit.cli.main import main
 from scatkit.datasets.features import IncompleteStoreError, ZarrStore, load_features
 from scatkit.datasets.images import read_image
+
+#: Zarr is an optional dependency (the ``io`` extra): its stores are tested where it is installed
+requires_zarr = pytest.mark.skipif(importlib.util.find_spec("zarr") is None,
+                                   reason="zarr is not installed (pip install scatkit[io])")
+SUFFIXES = [pytest.param(".zarr", marks=requires_zarr), ".npz"]
 
 PIL = pytest.importorskip("PIL.Image")
 
@@ -45,7 +52,7 @@ def _run(*argv):
     return main(["features", *map(str, argv), "--no-progress"])
 
 
-@pytest.mark.parametrize("suffix", [".zarr", ".npz"])
+@pytest.mark.parametrize("suffix", SUFFIXES)
 def test_features_content_labels_and_skipped_file(image_folder, tmp_path, suffix, capsys):
     out = tmp_path / f"f{suffix}"
     assert _run(image_folder, "--transform", "2d", "--J", 2, "--L", 4, "--chunk-size", 3,
@@ -160,7 +167,7 @@ def _crash_then_resume(folder, out, monkeypatch):
     return computed
 
 
-@pytest.mark.parametrize("suffix", [".zarr", ".npz"])
+@pytest.mark.parametrize("suffix", SUFFIXES)
 def test_interrupted_run_is_not_accepted_then_resumes(image_folder, tmp_path, monkeypatch, suffix):
     real, calls = cli.compute_chunk, []
 
@@ -175,6 +182,7 @@ def test_interrupted_run_is_not_accepted_then_resumes(image_folder, tmp_path, mo
     assert computed == [3, 6]  # chunk 0 was finished and is skipped
 
 
+@requires_zarr
 def test_chunk_data_without_marker_is_recomputed(image_folder, tmp_path, monkeypatch):
     """A crash between a chunk's data and its marker: the data is never accepted."""
     real_mark = ZarrStore._mark
