@@ -13,6 +13,7 @@
 # Logs and JSON go to $OUT (default /tmp/scatkit-gpu). Steps are time-boxed
 # (seconds: T_TESTS, T_BENCH, T_CHUNKS, T_CIFAR; the suite gets what is left of TOTAL)
 # so that one hang cannot eat the rest.
+# TESTS (the test files of step 1) and BENCH_REPEATS (default 7) may be set too.
 # Usage: bash scripts/gpu_session.sh [STEPS] with STEPS a subset of
 # "tests bench chunks cifar suite" (default: all, in that order).
 set -u
@@ -43,14 +44,15 @@ chmod +x /tmp/kypython
 
 case " $STEPS " in *" tests "*)
   stamp "device tests"
-  timeout "${T_TESTS:-120}" $PY -m pytest -q -p no:cacheprovider -rfE tests/test_devices.py \
-    tests/test_scattering.py::test_cuda_matches_cpu -m "" 2>&1 | tee "$OUT/tests.log" | tail -40
+  timeout "${T_TESTS:-120}" $PY -m pytest -q -p no:cacheprovider -rfE \
+    ${TESTS:-tests/test_devices.py tests/test_scattering.py::test_cuda_matches_cpu} -m "" 2>&1 \
+    | tee "$OUT/tests.log" | tail -40
 esac
 
 case " $STEPS " in *" bench "*)
   stamp "benchmark on CUDA"
   timeout "${T_BENCH:-120}" $PY -m scatkit bench 2d-small 2d-large 1d-small 1d-large 3d \
-    --device cuda --peer-python /tmp/kypython --repeats 7 --json "$OUT/bench_cuda.json" \
+    --device cuda --peer-python /tmp/kypython --repeats "${BENCH_REPEATS:-7}" --json "$OUT/bench_cuda.json" \
     2>&1 | tee "$OUT/bench_cuda.log" | grep -v "repeat .* done"
 esac
 
