@@ -306,3 +306,64 @@ def test_arbitrary_angle_rigid_motion_changes_much_less_than_translation(angle=3
     change_ts = _rel(averaged(ts, x_rot), averaged(ts, x))
     assert change_rm < 0.05
     assert change_rm < 0.25 * change_ts
+
+
+# -- renormalisation (normalize=True) ----------------------------------------------
+def _global(T, x):
+    return T(x)[..., 0, 0]
+
+
+def test_normalize_divides_the_second_order_by_its_parent():
+    x = np.random.default_rng(0).standard_normal((2, 40, 40))
+    raw = _global(RigidMotionScattering2D(2, (40, 40), L=4, average="global"), x)
+    for log in (False, True):
+        T = RigidMotionScattering2D(2, (40, 40), L=4, average="global", log=log, normalize=True)
+        meta = T.meta()
+        order, j1 = meta["order"], meta["j"][:, 0]
+        base = np.log(raw + T.log_eps) if log else raw.copy()
+        expected = base.copy()
+        for i in np.flatnonzero(order == 2):
+            parent = base[:, 1 + int(j1[i])]
+            expected[:, i] = base[:, i] - parent if log else raw[:, i] / (raw[:, 1 + int(j1[i])]
+                                                                          + T.log_eps)
+        keep = order >= 1
+        np.testing.assert_allclose(_global(T, x)[:, keep], expected[:, keep], rtol=1e-10,
+                                   atol=1e-12)
+        # postprocess on raw coefficients gives the same (the experiments' cached path)
+        np.testing.assert_allclose(T.postprocess(raw[..., None, None])[..., 0, 0][:, keep],
+                                   expected[:, keep], rtol=1e-10, atol=1e-12)
+
+
+@given(st.floats(0.05, 20.0))
+def test_normalized_second_order_ignores_the_image_contrast(c):
+    """S1 and S2 both scale with |c|: the renormalised second order does not move
+    (up to log_eps), the first order moves by log |c|."""
+    x = np.random.default_rng(1).standard_normal((1, 40, 40))
+    T = RigidMotionScattering2D(2, (40, 40), L=4, average="global", log=True, normalize=True,
+                                log_eps=1e-12)
+    order = T.meta()["order"]
+    a, b = _global(T, x), _global(T, c * x)
+    assert np.abs(b - a)[:, order == 2].max() < 1e-6
+    np.testing.assert_allclose((b - a)[:, order == 1], np.log(c), rtol=1e-6)
+    # without renormalisation the second order moves by log |c| as well
+    U = RigidMotionScattering2D(2, (40, 40), L=4, average="global", log=True, log_eps=1e-12)
+    assert np.abs(_global(U, c * x) - _global(U, x))[:, order == 2].min() > 0.5 * abs(np.log(c)) \
+        or abs(np.log(c)) < 1e-3
+
+
+def test_normalize_before_scale_averaging():
+    x = np.random.default_rng(2).standard_normal((1, 48, 48))
+    kw = dict(J=3, shape=(48, 48), L=4, average="global", log=True)
+    N = RigidMotionScattering2D(normalize=True, **kw)
+    NS = RigidMotionScattering2D(normalize=True, scale_average=True, **kw)
+    A = NS._averaging
+    np.testing.assert_allclose(_global(NS, x), _global(N, x) @ A, rtol=1e-10, atol=1e-12)
+
+
+@requires_torch
+def test_normalize_on_torch_matches_numpy():
+    import torch
+
+    x = np.random.default_rng(3).standard_normal((2, 40, 40))
+    T = RigidMotionScattering2D(2, (40, 40), L=4, log=True, normalize=True)
+    np.testing.assert_allclose(T(torch.from_numpy(x)).numpy(), T(x), rtol=1e-10, atol=1e-12)

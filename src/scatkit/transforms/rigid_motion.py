@@ -61,7 +61,19 @@ Options give the variants of Sifre & Mallat's table: ``log=True`` takes
 :math:`\log(S x + \epsilon)` of the orders :math:`\ge 1`; ``scale_average=True``
 then averages over the scale :math:`j_1` with :math:`j_2 - j_1` (and the other
 indices) fixed, an invariant to dilations by powers of two up to the edge of
-the scale range.
+the scale range.  ``normalize=True`` renormalises each second-order
+coefficient by the first-order coefficient of its parent scale :math:`j_1`,
+
+.. math::
+
+    \tilde S x(j_1, \ldots) = \frac{S x(j_1, \ldots)}{S x(j_1) + \epsilon},
+
+or, with ``log=True``, :math:`\log(S x(j_1, \ldots) + \epsilon) - \log(S x(j_1) + \epsilon)`
+(the renormalisation of Bruna, PhD thesis, 2012, and Bruna & Mallat, PAMI
+2013, Section 5).  The second order then measures how the first layer
+:math:`|x \star \psi_{j_1}|` varies across the next scales and angles
+relative to its own mean, which the first order keeps: multiplying the image
+by a constant moves the first order only.
 
 **Exact invariance.**  A rotation by a multiple of :math:`90°` maps the pixel
 grid onto itself.  With ``padding='periodic'``, an image whose sides are
@@ -231,6 +243,11 @@ class RigidMotionScattering2D(ScatteringBase):
     log_eps : float, default :data:`LOG_EPS`
     scale_average : bool, default False
         Average every channel over :math:`j_1` with :math:`j_2 - j_1` fixed.
+    normalize : bool, default False
+        Divide each second-order coefficient by the first-order coefficient of
+        its scale :math:`j_1` (plus ``log_eps``); with ``log=True``, subtract
+        the logarithms instead (module docstring).  Applied before
+        ``scale_average``.
     batch_size : int, optional
         Process at most this many images at a time (bounds memory; the output is
         identical). With NumPy inputs, as many chunks as there are FFT workers
@@ -255,7 +272,7 @@ class RigidMotionScattering2D(ScatteringBase):
 
     def __init__(self, J, shape, L=8, max_order=2, out_type="array", *, K=None,
                  average="local", padding="reflect", log=False, log_eps=LOG_EPS,
-                 scale_average=False, batch_size=None, check_finite=True):
+                 scale_average=False, normalize=False, batch_size=None, check_finite=True):
         super().__init__(out_type=out_type, batch_size=batch_size, check_finite=check_finite)
         self.J = check_int("J", J, minimum=1)
         self.shape = check_shape(shape, 2)
@@ -274,6 +291,7 @@ class RigidMotionScattering2D(ScatteringBase):
         if self.log_eps <= 0:
             raise ValueError(f"log_eps must be > 0, got {log_eps}")
         self.scale_average = bool(scale_average)
+        self.normalize = bool(normalize)
         M, N = self.shape
         if min(M, N) <= 2**self.J:
             raise ValueError(f"the image ({M}x{N}) must be larger than 2**J = {2**self.J} on "
@@ -290,6 +308,15 @@ class RigidMotionScattering2D(ScatteringBase):
                           for p, n in zip(self.padded_shape, self.shape))
         self._paths = self._enumerate_paths()
         self._averaging = self._scale_average_matrix() if self.scale_average else None
+
+    def _renormalise(self, backend, out):
+        """Second order over (or, after the log, minus) its parent's first order."""
+        first = 1 + self.J  # orders 0 and 1 come first: one channel, then one per j1
+        parents = np.array([1 + j1 for order, j1, *_ in self._paths if order == 2])
+        parent = backend.take(out, parents, 1)
+        second = out[:, first:]
+        second = second - parent if self.log else second / (parent + self.log_eps)
+        return backend.concatenate([out[:, :first], second], axis=1)
 
     # -- channels -----------------------------------------------------------
     def _enumerate_paths(self) -> list[tuple]:
@@ -471,7 +498,7 @@ class RigidMotionScattering2D(ScatteringBase):
 
         ``raw`` (NumPy or torch, shape ``(..., C_raw, M', N')``) must come from a
         transform with the same ``J``, ``shape``, ``L``, ``K``, ``max_order`` and
-        ``log=False, scale_average=False`` (any ``average``): the variants of
+        ``log=False, scale_average=False, normalize=False`` (any ``average``): the variants of
         Sifre & Mallat's table then follow from one computation.
         """
         from ..backends import get_backend
@@ -479,16 +506,20 @@ class RigidMotionScattering2D(ScatteringBase):
         n_raw = len(self._paths)
         if raw.ndim < 3 or raw.shape[-3] != n_raw:
             raise ValueError(f"expected raw coefficients of shape (..., {n_raw}, M, N) "
-                             f"(log=False, scale_average=False), got {tuple(raw.shape)}")
+                             f"(log=False, scale_average=False, normalize=False), got "
+                             f"{tuple(raw.shape)}")
         lead = tuple(raw.shape[:-3])
         out = self._postprocess(get_backend(raw), raw.reshape((-1,) + tuple(raw.shape[-3:])))
         return out.reshape(lead + tuple(out.shape[1:]))
 
     def _postprocess(self, backend, out):
-        """log of the orders >= 1, then the average over j1 (out: (B, C, M', N'))."""
+        """log of the orders >= 1, the renormalisation of the second order, then the
+        average over j1 (out: (B, C, M', N'))."""
         if self.log:
             out = backend.concatenate([out[:, :1], _log(backend, out[:, 1:], self.log_eps)],
                                       axis=1)
+        if self.normalize and self.max_order >= 2:
+            out = self._renormalise(backend, out)
         if self._averaging is not None:
             A = backend.asarray(self._averaging.T, like=out)
             B, shape_out = out.shape[0], tuple(out.shape[-2:])
