@@ -132,9 +132,12 @@ def test_quick_experiment(tmp_path):
     assert saved["quick"] is True and saved["experiment"] == "textures"
     m = res["metrics"]
     for name in ("fourier", "translation", "rigid_motion", "rigid_motion_log",
-                 "rigid_motion_log_scale", "rigid_motion_log_dilations"):
+                 "rigid_motion_log_scale", "rigid_motion_log_dilations", "rigid_motion_lognorm",
+                 "rigid_motion_lognorm_dilations"):
         for stat in ("mean", "std"):
             assert 0.0 <= m[f"accuracy_pct/{name}/n5/{stat}"] <= 100.0
+    # the dilation window is picked by CV among 1..4 dilations
+    assert 1.0 <= m["chosen_candidate/rigid_motion_lognorm_dilations/n5/mean"] <= 4.0
     # exact quarter-turn invariance with periodic boundaries, none for translation
     assert m["rel_change/rigid_motion/rot90_periodic/max"] < 1e-5
     assert m["rel_change/translation/rot90_periodic/mean"] > 0.05
@@ -145,3 +148,23 @@ def test_quick_experiment(tmp_path):
     assert {"kth_tips", "rotation_test", "invariance"} <= set(res["tables"])
     assert "Sifre & Mallat 2013, 5/class" in res["tables"]["kth_tips"]["columns"]
     assert list((tmp_path / "textures").glob("cache_*.npz"))  # features cached
+
+
+def test_classify_select_picks_by_cross_validation_only():
+    """The candidate is chosen from the training images: a test-set-only signal
+    (labels written into the test rows of a candidate) cannot make it win."""
+    from scatkit.experiments.textures import classify_select
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(3), 12)
+    informative = rng.standard_normal((36, 6)) + 3.0 * np.eye(3, 6)[labels]
+    noise = rng.standard_normal((36, 6))
+    train = np.concatenate([np.flatnonzero(labels == c)[:6] for c in range(3)])
+    test = np.setdiff1d(np.arange(36), train)
+    leaky = noise.copy()
+    leaky[test] += 10.0 * np.eye(3, 6)[labels[test]]  # only the test rows carry the labels
+    acc, best = classify_select([leaky, informative], labels, train, test)
+    assert best == 1 and acc > 80.0
+    acc, best = classify_select([informative, noise], labels, train, test)
+    assert best == 0
+
