@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -114,6 +115,20 @@ def _synced(fn, device: str):
         return out
 
     return call
+
+
+#: scratch folders of the inputs and reference outputs handed to the peer, removed at exit
+_SCRATCH: list[str] = []
+
+
+def _scratch_dir() -> str:
+    """A temporary folder for one workload's files, removed when Python exits."""
+    if not _SCRATCH:
+        import atexit
+
+        atexit.register(lambda: [shutil.rmtree(d, ignore_errors=True) for d in _SCRATCH])
+    _SCRATCH.append(tempfile.mkdtemp(prefix="scatkit-bench-"))
+    return _SCRATCH[-1]
 
 
 def _timed(fn) -> float:
@@ -255,7 +270,7 @@ def run_workload(w: Workload, peer=None, repeats: int = 5, memory: bool = True,
     rng = np.random.default_rng(SEED)
     x = rng.standard_normal((w.batch,) + tuple(w.shape)).astype(np.float32)
     xt = torch.from_numpy(x)
-    tmp = tempfile.mkdtemp(prefix="scatkit-bench-")
+    tmp = _scratch_dir()
     xpath = os.path.join(tmp, "x.npy")
     np.save(xpath, x)
     S = _build_ours(w)
@@ -332,7 +347,7 @@ def run_workload_cuda(w: Workload, peer=None, repeats: int = 5, device: str = "c
     rng = np.random.default_rng(SEED)
     x = rng.standard_normal((w.batch,) + tuple(w.shape)).astype(np.float32)
     xt = torch.from_numpy(x).to(device)
-    tmp = tempfile.mkdtemp(prefix="scatkit-bench-")
+    tmp = _scratch_dir()
     xpath = os.path.join(tmp, "x.npy")
     np.save(xpath, x)
     S = _build_ours(w)
