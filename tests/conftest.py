@@ -57,3 +57,19 @@ except ImportError:  # pragma: no cover
     HAS_TORCH = False
 
 requires_torch = pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed")
+
+
+@pytest.fixture(autouse=True)
+def torch_math_on_cpu(monkeypatch):
+    """Tests compute torch CPU tensors with torch itself.
+
+    By default a CPU tensor that needs no gradient is computed by the NumPy
+    backend (``TorchBackend.cpu_via_numpy``); the tests that compare the torch
+    backend with NumPy would then compare NumPy with itself.  The route itself is
+    tested in ``test_scattering.py`` (``test_cpu_tensors_via_numpy``), which turns
+    it back on.
+    """
+    if HAS_TORCH:
+        from scatkit.backends.torch_backend import TorchBackend
+
+        monkeypatch.setattr(TorchBackend, "cpu_via_numpy", False)

@@ -297,3 +297,51 @@ def test_chunk_budget_per_backend_and_device(monkeypatch):
     whole = S(x)
     monkeypatch.setattr(cascade, "CHUNK_BYTES", 1)  # one input per chunk
     np.testing.assert_allclose(S(x).numpy(), whole.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def _as_array(S, out):
+    """A transform's output as one array (``out_type="list"``: the coefficients stacked)."""
+    if S.out_type != "list":
+        return out
+    coefs = [e["coef"] for e in out]
+    if isinstance(coefs[0], np.ndarray):
+        return np.stack(coefs, -S.ndim - 1)
+    import torch
+
+    return torch.stack(coefs, -S.ndim - 1)
+
+
+@requires_torch
+@pytest.mark.parametrize("make,shape", [
+    (lambda: scatkit.Scattering1D(5, 256, Q=4), (3, 256)),
+    (lambda: scatkit.Scattering2D(2, (20, 20), L=4, out_type="list"), (2, 20, 20)),
+    (lambda: scatkit.HarmonicScattering3D(1, (8, 8, 8), L=1), (1, 8, 8, 8)),
+    (lambda: scatkit.RigidMotionScattering2D(2, (16, 16), L=4), (2, 16, 16)),
+])
+def test_cpu_tensors_via_numpy(monkeypatch, make, shape):
+    """CPU tensors without gradient go through the NumPy backend (the same numbers
+    as a NumPy input, a tensor out); gradients and the torch path are unchanged."""
+    import torch
+
+    from scatkit.backends.torch_backend import TorchBackend
+
+    monkeypatch.setattr(TorchBackend, "cpu_via_numpy", True)
+    S = make()
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    out = S(torch.from_numpy(x))
+    if S.out_type == "list":
+        assert all(isinstance(e["coef"], torch.Tensor) for e in out)
+    routed = _as_array(S, out)
+    assert isinstance(routed, torch.Tensor) and routed.dtype == torch.float32
+    np.testing.assert_array_equal(routed.numpy(), _as_array(S, S(x)))
+    # a tensor that needs a gradient takes the torch path, and the gradient flows
+    xg = torch.from_numpy(x.astype(np.float64)).requires_grad_()
+    _as_array(S, S(xg)).sum().backward()
+    assert xg.grad is not None and torch.isfinite(xg.grad).all()
+    with torch.no_grad():  # grad mode off: routed again, the NumPy numbers
+        np.testing.assert_array_equal(_as_array(S, S(xg)).numpy(),
+                                      _as_array(S, S(x.astype(np.float64))))
+    monkeypatch.setattr(TorchBackend, "cpu_via_numpy", False)  # the torch path: same to rounding
+    torch_path = _as_array(S, S(torch.from_numpy(x))).numpy()
+    np.testing.assert_allclose(torch_path, routed.numpy(), rtol=1e-4,
+                               atol=1e-5 * float(np.abs(routed.numpy()).max()))

@@ -50,6 +50,16 @@ class Backend:
     #: :meth:`serial`): a transform divides its memory budget per chunk by it.
     concurrent_chunks = 1
 
+    def computes_on_numpy(self, x) -> bool:
+        """Whether a transform should compute ``x`` with the NumPy backend and give
+        the result back with :meth:`from_numpy` (a faster route to the same
+        numbers; never where gradients or another device are involved)."""
+        return False
+
+    def from_numpy(self, a):
+        """A NumPy result as this backend's array (the inverse of :meth:`to_numpy`)."""
+        return a
+
     def chunk_bytes(self, x, default: int) -> int:
         """Bound, in bytes, on the intermediate arrays of the chunks of input ``x``
         computed at once.  ``default`` is the transform's CPU bound, sized for

@@ -54,6 +54,22 @@ class TorchBackend(Backend):
             return max(int(default), int(self.cuda_chunk_bytes))
         return default
 
+    #: Compute CPU tensors that need no gradient with the NumPy backend (SciPy's
+    #: pocketfft, its chunk threads) and return a tensor: on this project's 2-core
+    #: machine torch.fft is the slower library (1D J=10 Q=8 on 8 x 65536: 244 ms
+    #: through torch, 154 ms through NumPy; docs/BENCHMARKS.md).  Gradients
+    #: (``requires_grad`` with grad mode on), other devices and the ``nn.Module``
+    #: forms (which pass their own filter buffers) always take the torch path.
+    #: ``False``: every tensor takes the torch path.
+    cpu_via_numpy = True
+
+    def computes_on_numpy(self, x) -> bool:
+        return (self.cpu_via_numpy and x.device.type == "cpu"
+                and not (x.requires_grad and torch.is_grad_enabled()))
+
+    def from_numpy(self, a):
+        return torch.from_numpy(np.ascontiguousarray(a))
+
     def is_array(self, x) -> bool:
         return isinstance(x, torch.Tensor)
 

@@ -145,6 +145,18 @@ class ScatteringBase:
         buffers this way.
         """
         backend = self._check_input(x)
+        if filters is None and backend.computes_on_numpy(x):
+            # a CPU tensor that needs no gradient: the NumPy backend's FFTs, the same tensor out
+            out = backend.from_numpy(self._scatter(get_backend(np.empty(0)),
+                                                   backend.to_numpy(x), None))
+        else:
+            out = self._scatter(backend, x, filters)
+        if self.out_type == "array":
+            return out
+        return self._to_list(out)
+
+    def _scatter(self, backend, x, filters):
+        """The output array of :meth:`scattering` for a checked input ``x``."""
         lead = tuple(x.shape[: x.ndim - self.ndim])
         flat = x.reshape((-1,) + tuple(self.shape))
         if filters is None:
@@ -157,10 +169,7 @@ class ScatteringBase:
             self._prepare(backend, flat, filters)  # shared state, built before any thread
             out = map_chunks(backend, lambda b, c: self._compute(b, c, filters), flat,
                              self.batch_size or n, min_thread_chunk=self._min_thread_chunk())
-        out = out.reshape(lead + tuple(out.shape[1:]))
-        if self.out_type == "array":
-            return out
-        return self._to_list(out)
+        return out.reshape(lead + tuple(out.shape[1:]))
 
     def _min_thread_chunk(self) -> int | None:
         """Fewest inputs per chunk for which computing chunks in threads pays (the
