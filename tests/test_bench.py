@@ -139,3 +139,17 @@ def test_cuda_protocol_agrees_with_kymatio_on_cpu():
         res = run_workload_cuda(WORKLOADS["2d-tiny"], peer, repeats=1, device="cpu",
                                 log=lambda m: None)
     assert res.agreement.startswith("ok") and "kymatio torch" in res.times
+
+
+def test_bench_says_when_torch_inputs_ran_through_numpy(monkeypatch, tmp_path):
+    from scatkit.backends.torch_backend import TorchBackend
+
+    monkeypatch.setattr(TorchBackend, "cpu_via_numpy", True)
+    out = tmp_path / "b.json"
+    assert main(["bench", "1d-tiny", "--no-peer", "--repeats", "1", "--no-memory",
+                 "--json", str(out)]) == 0
+    row = json.loads(out.read_text())["results"][0]
+    assert row["torch_via_numpy"] and "NumPy backend" in " ".join(row["notes"])
+    assert main(["bench", "1d-tiny", "--no-peer", "--repeats", "1", "--no-memory", "--torch-fft",
+                 "--json", str(out)]) == 0
+    assert not json.loads(out.read_text())["results"][0]["torch_via_numpy"]

@@ -62,6 +62,9 @@ class Result:
     memory: dict[str, int] = field(default_factory=dict)
     agreement: str = "n/a"
     notes: list[str] = field(default_factory=list)
+    #: whether "ours torch" on CPU tensors ran through the NumPy backend
+    #: (``TorchBackend.cpu_via_numpy``): its FFT floor is then NumPy's
+    torch_via_numpy: bool = False
 
     def median(self, key: str, table: str = "times"):
         vals = getattr(self, table).get(key)
@@ -71,6 +74,7 @@ class Result:
         return {"workload": self.workload.name, "description": self.workload.describe(),
                 "times": self.times, "floor": self.floor, "memory_bytes": self.memory,
                 "agreement": self.agreement, "notes": self.notes,
+                "torch_via_numpy": self.torch_via_numpy,
                 "medians": {k: self.median(k) for k in self.times},
                 "floor_medians": {k: self.median(k, "floor") for k in self.floor}}
 
@@ -267,9 +271,15 @@ def run_workload(w: Workload, peer=None, repeats: int = 5, memory: bool = True,
         return res
     import torch
 
+    from ..backends import _torch_backend
+
     rng = np.random.default_rng(SEED)
     x = rng.standard_normal((w.batch,) + tuple(w.shape)).astype(np.float32)
     xt = torch.from_numpy(x)
+    res.torch_via_numpy = _torch_backend().computes_on_numpy(xt)
+    if res.torch_via_numpy:
+        res.notes.append("ours torch: CPU tensors computed by the NumPy backend "
+                         "(TorchBackend.cpu_via_numpy; --torch-fft times torch.fft)")
     tmp = _scratch_dir()
     xpath = os.path.join(tmp, "x.npy")
     np.save(xpath, x)
@@ -460,12 +470,13 @@ def format_table(results: list[Result]) -> str:
         on, ot, fn_, ft = m("ours numpy"), m("ours torch"), m("ours fast numpy"), m("ours fast torch")
         kn, kt = m("kymatio numpy"), m("kymatio torch")
         fl_n, fl_t = m("numpy", "floor"), m("torch", "floor")
+        fl_ours_t = fl_n if r.torch_via_numpy else fl_t  # the library "ours torch" used
         mem = r.memory
         lines.append(" | ".join([
             f"| {r.workload.name}: {r.workload.describe()}", _fmt_s(on), _fmt_s(ot),
             f"{_fmt_s(fn_)} / {_fmt_s(ft)}", _fmt_s(kn), _fmt_s(kt), _ratio(kn, on), _ratio(kt, ot),
             _ratio(kt, ft), f"{_fmt_s(fl_n)} / {_fmt_s(fl_t)}",
-            f"{_ratio(on, fl_n)}, {_ratio(ot, fl_t)}",
+            f"{_ratio(on, fl_n)}, {_ratio(ot, fl_ours_t)}",
             f"{_mb(mem.get('ours numpy'))} / {_mb(mem.get('ours fast numpy'))} / "
             f"{_mb(mem.get('kymatio numpy'))}",
             r.agreement + (f"; {'; '.join(r.notes)}" if r.notes else "")]) + " |")

@@ -28,6 +28,9 @@ def add_parser(sub):
     p.add_argument("--no-peer", action="store_true", help="time scatkit only (no Kymatio)")
     p.add_argument("--peer-env", default=None, help="the Kymatio environment (default .venv-kymatio)")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory probes")
+    p.add_argument("--torch-fft", action="store_true",
+                   help="compute our CPU torch inputs with torch.fft (default: through the NumPy "
+                   "backend, faster here; TorchBackend.cpu_via_numpy)")
     p.add_argument("--device", default="cpu",
                    help="cpu (default: NumPy and torch on the CPU) or cuda / cuda:N (ours and "
                    "Kymatio's torch frontend on that GPU)")
@@ -48,6 +51,10 @@ def main(args) -> int:
     if args.batch_divisor < 1:
         raise ValueError("--batch-divisor must be at least 1")
     threads = args.threads or default_threads()
+    if args.torch_fft:
+        from ..backends.torch_backend import TorchBackend
+
+        TorchBackend.cpu_via_numpy = False
     log = (lambda msg: print(msg, file=sys.stderr, flush=True))
     results = run(args.workloads, peer=not args.no_peer, peer_env=args.peer_env,
                   repeats=args.repeats, threads=threads, batch=args.batch,
