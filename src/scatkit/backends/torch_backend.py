@@ -59,9 +59,9 @@ class TorchBackend(Backend):
     #: machine torch.fft is the slower library (1D J=10 Q=8 on 8 x 65536: 244 ms
     #: through torch, 154 ms through NumPy; docs/BENCHMARKS.md).  Gradients
     #: (``requires_grad`` with grad mode on), other devices and the ``nn.Module``
-    #: forms (which pass their own filter buffers) always take the torch path; so
-    #: does anything traced or compiled, which should use those forms.  ``False``:
-    #: every tensor takes the torch path.
+    #: forms (which pass their own filter buffers) always take the torch path: code
+    #: that is traced or compiled should use those forms, since the route leaves
+    #: torch.  ``False``: every tensor takes the torch path.
     cpu_via_numpy = True
 
     def computes_on_numpy(self, x) -> bool:
