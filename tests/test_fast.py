@@ -64,7 +64,7 @@ def test_fold_terms_skip_negligible_aliases():
 
 
 @pytest.mark.parametrize("make,shape", [
-    (lambda **kw: scatkit.Scattering1D(6, 1024, Q=8, **kw), (3, 1024)),
+    (lambda **kw: scatkit.Scattering1D(6, 1000, Q=8, **kw), (3, 1000)),  # 1000 % 64: padded
     (lambda **kw: scatkit.Scattering2D(3, (40, 40), L=6, **kw), (3, 40, 40)),
 ])
 def test_fast_mode_close_to_exact_same_shape_and_dtype(make, shape):
@@ -75,6 +75,27 @@ def test_fast_mode_close_to_exact_same_shape_and_dtype(make, shape):
     rel = np.abs(fast - exact).max() / np.abs(exact).max()
     assert rel <= FAST_TOL
     assert not make().fast and make(fast=True).fast
+
+
+def test_fast_1d_is_circular_when_the_stride_divides_the_length():
+    """1D fast mode does not pad a signal whose length the stride divides: it is
+    the periodic transform up to the fast threshold, the exact mode's shape and
+    channels, and differs from the exact mode only near the ends."""
+    from scatkit.stats.periodic import PeriodicScattering1D
+
+    x = np.random.default_rng(2).standard_normal((3, 1024))
+    fast = scatkit.Scattering1D(6, 1024, Q=8, fast=True)
+    exact = scatkit.Scattering1D(6, 1024, Q=8)
+    assert fast.N_padded == 1024 and exact.N_padded == 2048
+    f, e = fast(x), exact(x)
+    p = PeriodicScattering1D(6, 1024, Q=8)(x)
+    assert f.shape == e.shape == p.shape
+    np.testing.assert_array_equal(fast.meta()["order"], exact.meta()["order"])
+    assert np.abs(f - p).max() / np.abs(p).max() <= FAST_TOL
+    scale = np.abs(e).max()
+    assert np.abs(f - e).max() / scale > 10 * FAST_TOL  # the ends wrap around
+    middle = slice(4, -4)  # four output samples of 64 from each end
+    assert np.abs(f[..., middle] - e[..., middle]).max() / scale < 0.03
 
 
 @pytest.mark.parametrize("make,shape", [

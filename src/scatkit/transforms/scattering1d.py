@@ -79,10 +79,15 @@ class Scattering1D(CascadeTransform, ScatteringBase):
     check_finite : bool, default True
         Reject inputs that contain NaN or infinity.
     fast : bool, default False
-        Trade exactness for speed: Fourier bins where every filter is below
-        ``cascade.FAST_EPS`` of its peak are skipped (most periodization
-        aliases) instead of ``cascade.EXACT_EPS``; docs/BENCHMARKS.md gives the
-        measured difference to the exact coefficients.
+        Trade exactness for speed.  When ``N`` is a multiple of ``stride``, the
+        signal is not padded: the convolutions are circular on its own ``N``
+        samples (as in :class:`scatkit.stats.PeriodicScattering1D`), which halves
+        the FFT length of a power-of-two ``N`` (reflection padding doubles it)
+        and changes the coefficients near the two ends, where the signal now
+        wraps around.  In every case, Fourier bins where every filter is below
+        ``cascade.FAST_EPS`` of its peak are skipped instead of
+        ``cascade.EXACT_EPS``.  docs/BENCHMARKS.md gives the measured speed,
+        difference to the exact coefficients and spoken-digit accuracy.
 
     Notes
     -----
@@ -129,6 +134,8 @@ class Scattering1D(CascadeTransform, ScatteringBase):
         self.log2_stride = int(math.log2(stride))
         self.max_order = check_int("max_order", max_order, minimum=1, maximum=MAX_ORDER)
         self.N_padded, self.pad_left, self.pad_right = compute_padding(N, T)
+        if self.fast and N % self.stride == 0:  # fast: circular, on the signal's own grid
+            self.N_padded, self.pad_left, self.pad_right = N, 0, 0
         if self.pad_left >= N or self.pad_right >= N:
             raise ValueError(f"signal of {N} samples is too short to reflect-pad to "
                              f"{self.N_padded}; use a larger signal or a smaller T/J")
@@ -184,7 +191,9 @@ class Scattering1D(CascadeTransform, ScatteringBase):
         return (self.output_channels, self.ind_end - self.ind_start)
 
     def _compute_chunk(self, backend, x, filters):
-        out = self._cascade(backend, backend.pad(x, ((self.pad_left, self.pad_right),), mode="reflect"), filters)
+        if self.pad_left or self.pad_right:
+            x = backend.pad(x, ((self.pad_left, self.pad_right),), mode="reflect")
+        out = self._cascade(backend, x, filters)
         return out[..., self.ind_start:self.ind_end]
 
     def meta(self):
