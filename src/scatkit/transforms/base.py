@@ -146,9 +146,9 @@ class ScatteringBase:
         """
         backend = self._check_input(x)
         if filters is None and backend.computes_on_numpy(x):
-            # a CPU tensor that needs no gradient: the NumPy backend's FFTs, the same tensor out
-            out = backend.from_numpy(self._scatter(get_backend(np.empty(0)),
-                                                   backend.to_numpy(x), None))
+            # a CPU tensor that needs no gradient: the NumPy backend's FFTs, a tensor out
+            view = backend.to_numpy(x)  # shares the tensor's memory
+            out = backend.from_numpy(self._scatter(get_backend(view), view, None))
         else:
             out = self._scatter(backend, x, filters)
         if self.out_type == "array":
