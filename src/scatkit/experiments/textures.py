@@ -23,7 +23,7 @@ class, mean ± standard deviation over random splits, for
   the log alone brings);
 - ``rigid_motion_lognorm``: + log with the second order renormalised by its
   parent first order (the transform's ``normalize=True``: a difference of
-  logs, Bruna & Mallat 2013); ``rigid_motion_lognorm_dilations``: its average
+  logs; Bruna's thesis, 2012); ``rigid_motion_lognorm_dilations``: its average
   over dilations of the image, with the window of dilations (1 to 4 factors of
   :data:`DILATIONS`) chosen on each split by the same 5-fold cross-validation on
   the training images that picks the classifier's dimension
