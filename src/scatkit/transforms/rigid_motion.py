@@ -69,12 +69,11 @@ coefficient by the first-order coefficient of its parent scale :math:`j_1`,
     \tilde S x(j_1, \ldots) = \frac{S x(j_1, \ldots)}{S x(j_1) + \epsilon},
 
 or, with ``log=True``, :math:`\log(S x(j_1, \ldots) + \epsilon) - \log(S x(j_1) + \epsilon)`
-(the renormalisation of scattering coefficients of J. Bruna's PhD thesis,
-"Scattering representations for recognition", 2012; the normalised second order
-of the scattering spectra of Cheng et al., PNAS Nexus 2024, is the same ratio).  The second order then measures how the first layer
-:math:`|x \star \psi_{j_1}|` varies across the next scales and angles
-relative to its own mean, which the first order keeps: multiplying the image
-by a constant moves the first order only.
+(after the renormalised scattering coefficients introduced in J. Bruna's PhD
+thesis, "Scattering representations for recognition", 2012).  The second order
+then measures how the first layer :math:`|x \star \psi_{j_1}|` varies across
+the next scales and angles relative to its own mean, which the first order
+keeps: multiplying the image by a constant moves the first order only.
 
 **Exact invariance.**  A rotation by a multiple of :math:`90°` maps the pixel
 grid onto itself.  With ``padding='periodic'``, an image whose sides are
