@@ -49,7 +49,7 @@ import numbers
 import numpy as np
 
 from ..backends import get_backend
-from ..transforms.base import check_int
+from ..transforms.base import check_int, conversion_key
 from ..transforms.cascade import Plan, run_cascade
 from ..transforms.scattering1d import Scattering1D
 from ..transforms.scattering2d import Scattering2D
@@ -257,12 +257,23 @@ class ScatteringMoments:
             self._psi_full = psi
         return self._psi_full
 
+    def _wavelets(self, backend, like):
+        """:attr:`psi_full` and its squared modulus converted for ``backend`` on
+        ``like``'s device and precision, once (not on every call: a synthesis
+        evaluates the moments at every step, on a GPU an upload each time)."""
+        key = ("moments_wavelets",) + conversion_key(backend, like)
+        cache = self.transform._filter_cache
+        if key not in cache:
+            cache[key] = (backend.asarray(self.psi_full, like),
+                          backend.asarray(np.abs(self.psi_full) ** 2, like))
+        return cache[key]
+
     def wavelet_power(self, x):
         r""":math:`\mathbb{E}|x\star\psi_\lambda|^2` for each first-order wavelet,
         from the periodogram: :math:`\frac{1}{|\Omega|^2}\sum_\omega
         |\hat x(\omega)|^2 |\hat\psi_\lambda(\omega)|^2` (circular convolution)."""
         backend = get_backend(x)
-        w = backend.asarray(np.abs(self.psi_full) ** 2, x)
+        w = self._wavelets(backend, x)[1]
         spec = backend.fft(x, self.ndim)
         p = (spec.real ** 2 + spec.imag ** 2)[:, None] * w
         return _sum_trailing(backend, p, self.ndim) / float(np.prod(self.shape)) ** 2
@@ -271,8 +282,7 @@ class ScatteringMoments:
         r"""Real and imaginary parts of :math:`C_{01}(\lambda,\lambda')` for the pairs
         :attr:`cross_pairs` (see the module docstring), shape ``(B, 2 * n_pairs)``."""
         backend = get_backend(x)
-        psi = backend.asarray(self.psi_full, x)
-        w = backend.asarray(np.abs(self.psi_full) ** 2, x)
+        psi, w = self._wavelets(backend, x)
         xf = backend.fft(x, self.ndim)[:, None]  # (B, 1, *shape)
         u = backend.modulus(backend.ifft(xf * psi, self.ndim))
         uf = backend.fft(u, self.ndim)  # (B, C1, *shape)
