@@ -13,9 +13,10 @@
 # Logs and JSON go to $OUT (default /tmp/scatkit-gpu). Steps are time-boxed
 # (seconds: T_TESTS, T_BENCH, T_CHUNKS, T_CIFAR; the suite gets what is left of TOTAL)
 # so that one hang cannot eat the rest.  Measured on an H200 (2026-11-30): tests 41 s,
-# bench 119 s at 7 repeats (about 17 s per repeat over the five workloads, plus building),
-# chunks 13 s, cifar 148 s (30,10,2 epochs), suite 96 s; a call's start costs about 30 s more.
-# Give T_BENCH about 20 s per repeat beyond 40 s: 15 repeats need about 340 s.
+# bench 119 s at 7 repeats, and 15 repeats ran past 200 s in their last workload (about 12 s
+# per repeat over the five workloads, plus about 35 s of building), chunks 13 s, cifar 148 s
+# (30,10,2 epochs), suite 96 s; a call's start costs about 30 s more.  Give T_BENCH about
+# 15 s per repeat plus 60 s.
 # TESTS (the test files of step 1) and BENCH_REPEATS (default 7) may be set too.
 # Usage: bash scripts/gpu_session.sh [STEPS] with STEPS a subset of
 # "tests bench chunks cifar suite" (default: all, in that order).
