@@ -331,3 +331,39 @@ def test_large_2d_grids_get_groups_of_bounded_size():
             [n >> g.k for n in S.padded_shape]) <= GROUP_ELEMENTS
     small = scatkit.Scattering2D(J=2, shape=(28, 28), L=8)
     assert max(len(g.paths) for g in small.plan.groups) == 64  # small grids: one group per block
+
+
+def test_cached_fold_terms_go_with_their_filters():
+    """Fold terms built for filters passed in (module buffers, periodic transforms) are
+    cached while those filters live and dropped once they are collected."""
+    import gc
+
+    from scatkit.stats.periodic import PeriodicScattering2D
+    from scatkit.transforms import cascade
+
+    x = np.random.default_rng(0).standard_normal((2, 16, 16))
+    gc.collect()
+    before = set(cascade._OPS_CACHE)
+    S = PeriodicScattering2D(2, (16, 16), L=4)
+    first = S(x)
+    ours = set(cascade._OPS_CACHE) - before
+    assert len(ours) == 1
+    np.testing.assert_array_equal(S(x), first)  # the cached terms: same output
+    assert set(cascade._OPS_CACHE) - before == ours  # and no new entry
+    del S
+    gc.collect()
+    assert not ours & set(cascade._OPS_CACHE)
+    assert set(cascade._OPS_FINALIZERS) == set(cascade._OPS_CACHE)
+
+
+def test_fold_term_cache_is_bounded_and_keeps_no_finalizers_of_evicted_entries():
+    from scatkit.stats.periodic import PeriodicScattering1D
+    from scatkit.transforms import cascade
+
+    x = np.random.default_rng(0).standard_normal((1, 256))
+    transforms = [PeriodicScattering1D(3, 256, Q=q) for q in range(1, cascade._OPS_CACHE_SIZE + 4)]
+    for _ in range(3):
+        for T in transforms:
+            T(x)
+    assert len(cascade._OPS_CACHE) <= cascade._OPS_CACHE_SIZE
+    assert set(cascade._OPS_FINALIZERS) == set(cascade._OPS_CACHE)

@@ -679,18 +679,61 @@ def chunk_size(plan: Plan, shape: tuple[int, ...], itemsize: int = 8,
     return max(1, int(max_bytes // max(bytes_per_sample(plan, shape, itemsize), 1)))
 
 
-#: ops of recent ``run_cascade`` calls that passed none (kept with their filters)
+#: ops of recent ``run_cascade`` calls that passed none, keyed by the identity of
+#: their filters; :data:`_OPS_FINALIZERS` drops an entry when one of them is collected
 _OPS_CACHE: "OrderedDict[tuple, tuple]" = OrderedDict()
+_OPS_FINALIZERS: dict = {}
 _OPS_CACHE_SIZE = 8
 
 
+def _filter_leaves(phi_half, psi) -> list:
+    """The filter arrays of ``phi_half`` and ``psi`` (banks built on demand count as one)."""
+    leaves = list(phi_half)
+    for m in sorted(psi):
+        bank = psi[m]
+        leaves += list(bank) if isinstance(bank, (list, tuple)) else [bank]
+    return leaves
+
+
+def _drop_ops(key) -> None:
+    """Forget a cached entry and its finalizers (a filter died, or it was evicted)."""
+    _OPS_CACHE.pop(key, None)
+    for f in _OPS_FINALIZERS.pop(key, ()):
+        f.detach()
+
+
 def _cached_ops(plan, phi_half, psi, shape, eps) -> CascadeOps:
-    key = (id(plan), id(phi_half), tuple((m, id(v)) for m, v in psi.items()), shape, eps)
+    """:func:`prepare_cascade`, memoised on the identity of the filters.
+
+    An entry lives while every one of its filter arrays does: it holds weak
+    references to them (an id means something only while its object is alive)
+    and is dropped when the first of them is collected, so that the fold terms
+    it converted for a device (GPU memory) go with the module or transform
+    whose filters they came from.  Filters that cannot be weakly referenced are
+    held strongly instead.  At most :data:`_OPS_CACHE_SIZE` entries are kept,
+    the least recently used dropped first.
+    """
+    import weakref
+
+    leaves = _filter_leaves(phi_half, psi)
+    key = (id(plan), shape, eps, tuple(id(a) for a in leaves))
     hit = _OPS_CACHE.get(key)
-    if hit is None:
-        hit = (prepare_cascade(plan, phi_half, psi, shape, eps), (plan, phi_half, psi))
-        _OPS_CACHE[key] = hit
-        while len(_OPS_CACHE) > _OPS_CACHE_SIZE:
-            _OPS_CACHE.popitem(last=False)
-    _OPS_CACHE.move_to_end(key)
-    return hit[0]
+    if hit is not None and all(r() is a for r, a in zip(hit[1], leaves)):
+        _OPS_CACHE.move_to_end(key)
+        return hit[0]
+    _drop_ops(key)  # a stale entry (ids reused) or none
+    refs, finalizers = [], []
+    for a in leaves:
+        try:
+            refs.append(weakref.ref(a))
+            finalizers.append(weakref.finalize(a, _drop_ops, key))
+        except TypeError:  # not weakly referenceable: kept alive by the entry
+            refs.append(lambda a=a: a)
+    ops = prepare_cascade(plan, phi_half, psi, shape, eps)
+    _OPS_CACHE[key] = (ops, refs, plan)
+    _OPS_FINALIZERS[key] = finalizers
+    while len(_OPS_CACHE) > _OPS_CACHE_SIZE:
+        oldest, _ = _OPS_CACHE.popitem(last=False)
+        for f in _OPS_FINALIZERS.pop(oldest, ()):
+            f.detach()
+    return ops
