@@ -259,6 +259,26 @@ def peak_memory(python: str, impl: str, frontend: str, w: Workload, xpath: str,
 
 
 # -- one workload ------------------------------------------------------------------
+def _agreement(ours: np.ndarray, ref_path: str, kind: str) -> str:
+    """``ok``/``DIFFERS`` and the relative difference of ``ours`` to the peer's output
+    saved at ``ref_path`` (:func:`compare`)."""
+    err, note = compare(np.asarray(ours), np.load(ref_path), kind)
+    return f"{'ok' if err <= AGREEMENT_TOL else 'DIFFERS'} {err:.1e}" + (f" ({note})" if note else "")
+
+
+def _alternate(calls: dict, repeats: int, res: Result, after_repeat) -> None:
+    """Time every call once per repeat, the order reversed on every other repeat,
+    into ``res.times``; the peer's calls (``kymatio ...``) report their own seconds.
+    ``after_repeat(r)`` runs after repeat ``r`` (floors, progress)."""
+    labels = list(calls)
+    for r in range(repeats):
+        for label in (labels if r % 2 == 0 else labels[::-1]):
+            fn = calls[label]
+            t = fn() if label.startswith("kymatio") else _timed(fn)
+            res.times.setdefault(label, []).append(t)
+        after_repeat(r)
+
+
 def run_workload(w: Workload, peer=None, repeats: int = 5, memory: bool = True,
                  peer_python: str | None = None, log=print) -> Result:
     """Time one workload (see the module docstring); ``peer`` is a
@@ -301,26 +321,18 @@ def run_workload(w: Workload, peer=None, repeats: int = 5, memory: bool = True,
                 calls[f"kymatio {fe}"] = (lambda k=f"{w.name}/{fe}": peer.call("run", key=k)["seconds"])
             except RuntimeError as err:
                 res.notes.append(f"kymatio {fe}: {err}")
-        if f"{w.name}/numpy" in str(calls.keys()) or "kymatio numpy" in calls:
+        if "kymatio numpy" in calls:  # its build and warm-up worked
             ref_path = os.path.join(tmp, "ref.npy")
             peer.call("save", key=f"{w.name}/numpy", path=ref_path)
-            err, note = compare(np.asarray(out_ours), np.load(ref_path), w.kind)
-            ok = err <= AGREEMENT_TOL
-            res.agreement = f"{'ok' if ok else 'DIFFERS'} {err:.1e}" + (f" ({note})" if note else "")
+            res.agreement = _agreement(out_ours, ref_path, w.kind)
     fops = fft_plan(S, w.batch)
-    labels = list(calls)
-    for r in range(repeats):
-        order = labels if r % 2 == 0 else labels[::-1]
-        for label in order:
-            fn = calls[label]
-            if label.startswith("kymatio"):
-                t = fn()
-            else:
-                t = _timed(fn)
-            res.times.setdefault(label, []).append(t)
+
+    def floors(r):
         for lib in ("numpy", "torch"):
             res.floor.setdefault(lib, []).append(time_fft_floor(fops, lib))
         log(f"  {w.name}: repeat {r + 1}/{repeats} done")
+
+    _alternate(calls, repeats, res, floors)
     if memory:
         res.memory["ours numpy"] = peak_memory(sys.executable, "scatkit", "numpy", w, xpath)
         res.memory["ours fast numpy"] = peak_memory(sys.executable, "scatkit", "numpy", w, xpath,
@@ -388,22 +400,17 @@ def run_workload_cuda(w: Workload, peer=None, repeats: int = 5, device: str = "c
             peer.call("run", key=key)
             ref_path = os.path.join(tmp, "ref.npy")
             peer.call("save", key=key, path=ref_path)
-            err, note = compare(out_ours, np.load(ref_path), w.kind)
-            ok = err <= AGREEMENT_TOL
-            res.agreement = f"{'ok' if ok else 'DIFFERS'} {err:.1e}" + (f" ({note})" if note else "")
+            res.agreement = _agreement(out_ours, ref_path, w.kind)
             calls["kymatio torch"] = lambda: peer.call("run", key=key)["seconds"]
         except RuntimeError as err:
             res.notes.append(f"kymatio torch on {device}: {err}")
     fops = fft_plan(S, w.batch)
-    labels = list(calls)
-    for r in range(repeats):
-        order = labels if r % 2 == 0 else labels[::-1]
-        for label in order:
-            fn = calls[label]
-            t = fn() if label.startswith("kymatio") else _timed(fn)
-            res.times.setdefault(label, []).append(t)
+
+    def floor(r):
         res.floor.setdefault("torch", []).append(time_fft_floor(fops, "torch", device))
         log(f"  {w.name} ({device}): repeat {r + 1}/{repeats} done")
+
+    _alternate(calls, repeats, res, floor)
     return res
 
 
