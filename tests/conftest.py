@@ -73,3 +73,18 @@ def torch_math_on_cpu(monkeypatch):
         from scatkit.backends.torch_backend import TorchBackend
 
         monkeypatch.setattr(TorchBackend, "cpu_via_numpy", False)
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Run a test with one torch thread: small FFTs are much slower multi-threaded on
+    a loaded 2-core machine (used by the files of small torch transforms)."""
+    if not HAS_TORCH:
+        yield
+        return
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

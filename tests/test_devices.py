@@ -35,7 +35,7 @@ from scatkit.stats import (PeriodicScattering1D, PeriodicScattering2D,  # noqa: 
 from scatkit.torch.modules import ScatteringModule  # noqa: E402
 from scatkit.transforms.tree import TreeScattering1D, TreeScattering2D  # noqa: E402
 
-pytestmark = requires_torch
+pytestmark = [requires_torch, pytest.mark.usefixtures("one_torch_thread")]
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 DEVICE_PARAMS = [pytest.param(d, marks=pytest.mark.gpu) if d == "cuda" else d for d in DEVICES]
@@ -52,15 +52,6 @@ RTOL_TF32 = 1e-2
 @pytest.fixture(params=DEVICE_PARAMS)
 def device(request):
     return request.param
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny FFTs are much slower multi-threaded on a loaded 2-core machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 # -- helpers -------------------------------------------------------------------------------

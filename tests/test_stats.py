@@ -15,18 +15,7 @@ from scatkit.stats import (PeriodicScattering1D, PeriodicScattering2D, Scatterin
                            shot_noise, structure_functions, wasserstein1)
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Small FFTs are much slower multi-threaded on a loaded 2-core machine."""
-    try:
-        import torch
-    except ImportError:  # pragma: no cover
-        yield
-        return
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _field(shape, seed=0):

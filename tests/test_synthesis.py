@@ -8,21 +8,10 @@ from conftest import requires_torch
 
 from scatkit.stats import ScatteringMoments, periodogram, shot_noise
 
-pytestmark = requires_torch
+pytestmark = [requires_torch, pytest.mark.usefixtures("one_torch_thread")]
 
 #: the loss (mean squared relative error of the moments) a small synthesis must reach
 LOSS_THRESHOLD = 1e-2
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Small FFTs are much slower multi-threaded on a loaded 2-core machine."""
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def _target(n=32, seed=0):
