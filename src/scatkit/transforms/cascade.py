@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -713,8 +714,6 @@ def _cached_ops(plan, phi_half, psi, shape, eps) -> CascadeOps:
     held strongly instead.  At most :data:`_OPS_CACHE_SIZE` entries are kept,
     the least recently used dropped first.
     """
-    import weakref
-
     leaves = _filter_leaves(phi_half, psi)
     key = (id(plan), shape, eps, tuple(id(a) for a in leaves))
     hit = _OPS_CACHE.get(key)
@@ -733,7 +732,5 @@ def _cached_ops(plan, phi_half, psi, shape, eps) -> CascadeOps:
     _OPS_CACHE[key] = (ops, refs, plan)
     _OPS_FINALIZERS[key] = finalizers
     while len(_OPS_CACHE) > _OPS_CACHE_SIZE:
-        oldest, _ = _OPS_CACHE.popitem(last=False)
-        for f in _OPS_FINALIZERS.pop(oldest, ()):
-            f.detach()
+        _drop_ops(_OPS_CACHE.popitem(last=False)[0])  # the least recently used
     return ops
