@@ -320,7 +320,8 @@ def _feature_sets(ctx, cfg, images, rotated):
     # scale invariance by dilations: log coefficients of the image shrunk by each factor
     rm_order1 = rm.meta()["order"] >= 1
     dilated_logs = [np.log(rm_full[:, rm_order1] + LOG_EPS)]
-    dilated_norm = [rm_variants(rm_full)["rigid_motion_lognorm"]]
+    rm_full_variants = rm_variants(rm_full)
+    dilated_norm = [rm_full_variants["rigid_motion_lognorm"]]
     for factor in DILATIONS[1:]:
         shrunk = dilate_images(images, factor)
         side = shrunk.shape[-1]
@@ -334,7 +335,7 @@ def _feature_sets(ctx, cfg, images, rotated):
                                          normalize=True)
         dilated_norm.append(norm_i.postprocess(raw_i[..., None, None])[..., 0, 0][:, keep_i])
     full = {"fourier": power_spectrum_features(images), **ts_variants(ts_full),
-            **rm_variants(rm_full), "rigid_motion_log_dilations": dilation_average(dilated_logs),
+            **rm_full_variants, "rigid_motion_log_dilations": dilation_average(dilated_logs),
             # candidates: windows of 1..len(DILATIONS) dilations, one picked per split by CV
             "rigid_motion_lognorm_dilations": [dilation_average(dilated_norm[:k])
                                                for k in range(1, len(dilated_norm) + 1)]}
