@@ -56,8 +56,8 @@ class TorchBackend(Backend):
 
     #: Compute CPU tensors that need no gradient with the NumPy backend (SciPy's
     #: pocketfft, its chunk threads) and return a tensor: on this project's 2-core
-    #: machine torch.fft is the slower library (1D J=10 Q=8 on 8 x 65536: 244 ms
-    #: through torch, 154 ms through NumPy; docs/BENCHMARKS.md).  Gradients
+    #: machine torch.fft is the slower library (``scatkit bench``, 1D J=10 Q=8 on
+    #: 8 x 65536: 245 ms through torch.fft, 150 ms through NumPy; docs/BENCHMARKS.md).  Gradients
     #: (``requires_grad`` with grad mode on), other devices and the ``nn.Module``
     #: forms (which pass their own filter buffers) always take the torch path: code
     #: that is traced or compiled should use those forms, since the route leaves
