@@ -204,3 +204,23 @@ def test_test_processes_are_non_gaussian():
     r = rain_texture(2**14, seed=0)
     assert r.std() == pytest.approx(1.0) and kurtosis(r) > 5
     assert abs(kurtosis(gaussian_field((4, 64, 64), lambda k: k**-1.0)) - 3) < 0.3
+
+
+@requires_torch
+def test_moments_wavelets_are_cached_per_backend_and_precision():
+    """The converted wavelets of power and cross moments are cached per backend, device
+    and dtype: a float64 call after a float32 one (and NumPy after torch) computes in
+    its own precision, as a fresh object would."""
+    import torch
+
+    x = np.random.default_rng(4).standard_normal((1, 32, 32))
+    M = ScatteringMoments((32, 32), J=3, L=4, power=True, cross=True)
+    m32 = M(torch.from_numpy(x.astype(np.float32)))
+    m64 = M(torch.from_numpy(x))
+    mnp = M(x)
+    assert m32.dtype == torch.float32 and m64.dtype == torch.float64
+    fresh = ScatteringMoments((32, 32), J=3, L=4, power=True, cross=True)(torch.from_numpy(x))
+    np.testing.assert_allclose(m64.numpy(), fresh.numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(mnp, fresh.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(m32.numpy(), fresh.numpy(), rtol=1e-3,
+                               atol=1e-4 * float(np.abs(fresh.numpy()).max()))
