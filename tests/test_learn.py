@@ -17,7 +17,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 import scatkit  # noqa: E402
 from scatkit.learn import (AffinePCAClassifier, AffinePCAClassifierCV,  # noqa: E402
-                           LogTransformer, ScatteringTransformer, StandardScaler,
+                           GaussianKernelRidgeClassifier, LogTransformer, ScatteringTransformer, StandardScaler,
                            scattering_features, standardize)
 
 
@@ -37,7 +37,8 @@ def _expected_failures(estimator):
 
 @parametrize_with_checks([AffinePCAClassifier(), AffinePCAClassifier(n_components=0),
                           AffinePCAClassifier(n_components=1),
-                          AffinePCAClassifierCV(n_components=[0, 1, 3], cv=3), LogTransformer()],
+                          AffinePCAClassifierCV(n_components=[0, 1, 3], cv=3), LogTransformer(),
+                          GaussianKernelRidgeClassifier()],
                          expected_failed_checks=_expected_failures)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
