@@ -7,6 +7,10 @@ Pipelines (``test_error_pct/<pipeline>/n<train images>``):
   :math:`\log(S x + \epsilon)`, standardisation, ridge (least-squares) classifier;
 - ``scat_nystroem``: the same features, a Nyström approximation of a Gaussian
   kernel (``NYSTROEM_COMPONENTS`` landmarks), linear SVM;
+- ``scat_kernel``: the same features, an exact Gaussian-kernel ridge classifier
+  (:class:`scatkit.learn.GaussianKernelRidgeClassifier`), its width (a factor of
+  the median heuristic) and penalty chosen on training images only
+  (:func:`kernel_ridge_error`);
 - ``rigid_linear``: roto-translation scattering
   (:class:`scatkit.RigidMotionScattering2D`) of each channel, same classifier
   (on ``RIGID_PER_CLASS`` training images per class only: it is slow on CPU);
@@ -17,7 +21,8 @@ Pipelines (``test_error_pct/<pipeline>/n<train images>``):
 - ``pixel_cnn``: the same CNN head after a strided stem that maps the
   32 x 32 pixels to 8 x 8 maps (the resolution of ``J = 2`` scattering).
 
-Few samples: ``FEW_PER_CLASS`` images per class, ``DRAWS`` random draws,
+Few samples (``FEW_PIPELINES``): ``few_per_class`` images per class, ``draws`` random draws
+(:data:`SETTINGS`),
 ``/mean`` and ``/std`` keys.  Features are computed once and cached in
 ``OUT/cifar10/cache/`` (npz).
 
@@ -45,6 +50,11 @@ LOG_EPS = 1e-6
 RIDGE_ALPHA_PER_FEATURE = 1.0
 #: Nyström landmarks, linear-SVM regularisation
 NYSTROEM_COMPONENTS, SVM_C = 2000, 1e-2
+#: exact kernel ridge: candidate factors of the median-heuristic width, candidate
+#: penalties, and the training images they are chosen on (fitted on the first
+#: number, scored on the second; both drawn from the training set)
+KERNEL_GAMMA_SCALES, KERNEL_ALPHAS = (0.5, 1.0, 2.0), (1e-2, 1e-1, 1.0)
+KERNEL_SELECT_FIT, KERNEL_SELECT_VAL = 10000, 5000
 #: CNN recipe: width, epochs, batch, learning rate, momentum, weight decay
 CNN_WIDTH, EPOCHS, BATCH, LR, MOMENTUM, WEIGHT_DECAY = 128, 30, 128, 0.05, 0.9, 5e-4
 #: scattering batch size (images)
@@ -58,6 +68,9 @@ SETTINGS = {
     True: dict(train_per_class=20, test_per_class=10, rigid_per_class=3, few_per_class=(5,),
                draws=1, epochs=1, L_rigid=2, nystroem=50),
 }
+
+#: pipelines of the few-sample comparison
+FEW_PIPELINES = ("scat_linear", "scat_kernel", "hybrid_cnn", "pixel_cnn")
 
 #: published numbers (% test error)
 PAPER = {"seed_scat_unsupervised": 20.0, "seed_deep_net": 7.0,
@@ -134,6 +147,41 @@ def linear_error(Xtr, ytr, Xte, yte, kernel_components=None, seed=0):
     clf.fit(Xtr, ytr)
     seconds = time.perf_counter() - start
     return 100.0 * float(np.mean(clf.predict(Xte) != yte)), seconds
+
+
+def kernel_ridge_error(Xtr, ytr, Xte, yte, n_fit=KERNEL_SELECT_FIT, n_val=KERNEL_SELECT_VAL,
+                       seed=0, progress=None):
+    """% test error of an exact Gaussian-kernel ridge classifier on standardised
+    features; its chosen width and penalty; the fit seconds.
+
+    The width factor (of the median heuristic, :data:`KERNEL_GAMMA_SCALES`) and the
+    penalty (:data:`KERNEL_ALPHAS`) are chosen by the error on ``n_val`` training
+    images of a classifier fitted on ``n_fit`` others (the test images play no
+    part), then the classifier is refitted on all of ``Xtr``.  Memory: the kernel,
+    ``4 len(Xtr)**2`` bytes (10 GB for 50,000 images).
+    """
+    from ..learn import GaussianKernelRidgeClassifier, standardize
+
+    start = time.perf_counter()
+    Xtr, Xte = Xtr.reshape(len(Xtr), -1), Xte.reshape(len(Xte), -1)
+    Ztr, Zte = (a.astype(np.float32, copy=False) for a in standardize(Xtr, Xte))
+    n_val = min(n_val, len(Ztr) // 4)
+    n_fit = min(n_fit, len(Ztr) - n_val)
+    perm = np.random.default_rng(seed).permutation(len(Ztr))
+    fit, val = perm[:n_fit], perm[n_fit:n_fit + n_val]
+    grid = [(g, a) for g in KERNEL_GAMMA_SCALES for a in KERNEL_ALPHAS]
+    scores = {}
+    for g, a in (progress(grid, desc="kernel width, penalty") if progress else grid):
+        clf = GaussianKernelRidgeClassifier(alpha=a, gamma_scale=g).fit(Ztr[fit], ytr[fit])
+        scores[(g, a)] = 100.0 * float(np.mean(clf.predict(Ztr[val]) != ytr[val]))
+    (g, a), val_err = min(scores.items(), key=lambda kv: kv[1])
+    clf = GaussianKernelRidgeClassifier(alpha=a, gamma_scale=g).fit(Ztr, ytr)
+    del Ztr
+    err = 100.0 * float(np.mean(clf.predict(Zte) != yte))
+    chosen = {"gamma_scale": g, "alpha": a, "gamma": clf.gamma_,
+              "validation_error_pct": val_err, "n_select_fit": int(n_fit),
+              "n_select_val": int(n_val)}
+    return err, chosen, time.perf_counter() - start
 
 
 def small_cnn(in_channels: int, n_classes: int = 10, width: int = CNN_WIDTH, stem: bool = False):
@@ -251,6 +299,13 @@ def run(ctx):
         ctx.metric(f"test_error_pct/{name}/n{ntr}", err)
         ctx.metric(f"train_seconds/{name}/n{ntr}", sec)
         rows.append([name, f"J={J_UNSUP}, L={L_TRANSLATION}, YUV", ntr, f"{err:.2f}", f"{sec:.0f}"])
+    err, chosen, sec = kernel_ridge_error(Ftr, ytr, Fte, yte, seed=ctx.seed, progress=ctx.tqdm)
+    ctx.metric(f"test_error_pct/scat_kernel/n{ntr}", err)
+    ctx.metric(f"train_seconds/scat_kernel/n{ntr}", sec)
+    ctx.config.update(scat_kernel=chosen)
+    rows.append(["scat_kernel", f"J={J_UNSUP}, L={L_TRANSLATION}, YUV, Gaussian kernel "
+                 f"(gamma x{chosen['gamma_scale']:g}, alpha {chosen['alpha']:g})", ntr,
+                 f"{err:.2f}", f"{sec:.0f}"])
 
     # unsupervised: roto-translation scattering on a per-class subset
     sub = per_class_draw(ytr, cfg["rigid_per_class"], ctx.rng(1))
@@ -285,10 +340,11 @@ def run(ctx):
     # few samples: scattering (linear, hybrid) vs pixels, mean ± std over draws
     few = {}
     for n in cfg["few_per_class"]:
-        errs = {"scat_linear": [], "hybrid_cnn": [], "pixel_cnn": []}
+        errs = {name: [] for name in FEW_PIPELINES}
         for d in ctx.tqdm(range(cfg["draws"]), desc=f"{n}/class"):
             idx = per_class_draw(ytr, n, ctx.rng(100 + d))
             errs["scat_linear"].append(linear_error(Ftr[idx], ytr[idx], Fte, yte)[0])
+            errs["scat_kernel"].append(kernel_ridge_error(Ftr[idx], ytr[idx], Fte, yte, seed=d)[0])
             errs["hybrid_cnn"].append(train_cnn(Htr[idx], ytr[idx], Hte, yte, cfg["epochs"], d,
                                                 False, Hfl[idx], device=device)[0])
             errs["pixel_cnn"].append(train_cnn(Ptr[idx], ytr[idx], Pte, yte, cfg["epochs"], d,
@@ -309,7 +365,7 @@ def run(ctx):
     ctx.table("cifar10_few", ["pipeline", *[f"{n}/class" for n in cfg["few_per_class"]]],
               [[name, *[f"{few[(name, n)][0]:.2f} ± {few[(name, n)][1]:.2f}"
                         for n in cfg["few_per_class"]]]
-               for name in ("scat_linear", "hybrid_cnn", "pixel_cnn")],
+               for name in FEW_PIPELINES],
               caption=f"% test error, mean ± std over {cfg['draws']} draws.")
     _figure(ctx, cfg, few)
 
@@ -322,7 +378,7 @@ def _figure(ctx, cfg, few):
 
     fig, ax = plt.subplots(figsize=(5, 3.5))
     ns = np.array(cfg["few_per_class"]) * 10
-    for name in ("scat_linear", "hybrid_cnn", "pixel_cnn"):
+    for name in FEW_PIPELINES:
         m = np.array([few[(name, n)][0] for n in cfg["few_per_class"]])
         s = np.array([few[(name, n)][1] for n in cfg["few_per_class"]])
         ax.errorbar(ns, m, yerr=s, marker="o", capsize=3, label=name)
