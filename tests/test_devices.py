@@ -25,7 +25,6 @@ from conftest import requires_torch
 torch = pytest.importorskip("torch")
 
 from torch.overrides import TorchFunctionMode  # noqa: E402
-from torch.utils._pytree import tree_flatten  # noqa: E402
 
 import scatkit  # noqa: E402
 import scatkit.torch  # noqa: E402,F401
@@ -270,6 +269,15 @@ def test_one_transform_alternating_devices_and_dtypes(name, device):
 META_CASES = [name for name in CASES if name not in ("moments1d", "moments2d")]
 
 
+def _arguments(obj):
+    """The leaves of nested tuples, lists and dicts (a torch call's arguments)."""
+    if isinstance(obj, (tuple, list)):
+        return [leaf for o in obj for leaf in _arguments(o)]
+    if isinstance(obj, dict):
+        return [leaf for o in obj.values() for leaf in _arguments(o)]
+    return [obj]
+
+
 class _MixedDevices(TorchFunctionMode):
     """Records every torch call whose non-scalar tensor arguments are on several devices
     (or that mixes tensors with NumPy arrays); indexing is exempt (CUDA accepts CPU indices)."""
@@ -284,7 +292,7 @@ class _MixedDevices(TorchFunctionMode):
         kwargs = kwargs or {}
         name = getattr(func, "__name__", str(func))
         if name not in self.EXEMPT:
-            flat, _ = tree_flatten((args, kwargs))
+            flat = _arguments((args, kwargs))
             devices = {a.device.type for a in flat if isinstance(a, torch.Tensor) and a.dim()}
             arrays = [a for a in flat if isinstance(a, np.ndarray) and a.ndim]
             if len(devices) > 1 or (arrays and devices):
