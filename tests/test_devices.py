@@ -621,3 +621,18 @@ def test_synthesis_returns_to_the_target_device(device):
     y, info = scatkit.synthesize(target, device=device, **SYNTH_1D)
     assert_on(y, "cpu", torch.float64)
     assert info["final_loss"] < info["loss"][0]
+
+
+def test_module_and_input_must_share_a_device():
+    """As torch.nn layers: a module on one device called on a tensor on another raises
+    (the meta device stands in for a GPU), and the message says how to fix it."""
+    import scatkit.torch as st
+
+    module = st.Scattering1D(J=3, shape=256).to("meta")
+    assert module.device.type == "meta"
+    with pytest.raises(RuntimeError, match=r"input is on cpu .* filters are on meta.*x\.to\('meta'\)"):
+        module(torch.zeros(2, 256))
+    with pytest.raises(TypeError, match="takes a torch.Tensor"):
+        st.Scattering1D(J=3, shape=256)(np.zeros((2, 256), dtype=np.float32))
+    # same device: computes
+    assert st.Scattering1D(J=3, shape=256)(torch.zeros(2, 256)).shape[0] == 2

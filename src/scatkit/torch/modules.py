@@ -62,7 +62,22 @@ class ScatteringModule(torch.nn.Module):
             self._converted = {key: unflatten_like(self._tree, flat)}
         return self._converted[key]
 
+    @property
+    def device(self) -> torch.device | None:
+        """The device of the module's filter buffers (``None`` without buffers)."""
+        return next((b.device for b in self.buffers()), None)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"{type(self).__name__} takes a torch.Tensor, got "
+                            f"{type(x).__name__}: convert it with torch.as_tensor(x), or call "
+                            "the NumPy transform (module.transform) on arrays")
+        device = self.device
+        if device is not None and x.device != device:
+            # as torch.nn layers do: a module and its input must share a device
+            raise RuntimeError(f"the input is on {x.device} but the module's filters are on "
+                               f"{device}: move the input with x.to({str(device)!r}) or the "
+                               f"module with module.to({str(x.device)!r})")
         return self.transform.scattering(x, filters=self.filters_for(x))
 
     def meta(self) -> dict:
