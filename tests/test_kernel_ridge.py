@@ -158,6 +158,8 @@ def test_bad_input():
     Xn[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         GaussianKernelRidgeClassifier().fit(Xn, y)
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        median_gamma(np.ones((1, 3)))
     with pytest.raises(ValueError, match="median squared distance"):
         GaussianKernelRidgeClassifier().fit(np.ones((10, 3)), np.arange(10) % 2)
 

@@ -83,12 +83,17 @@ def gaussian_kernel_block(A, B, gamma, sq_a=None, sq_b=None, out=None):
 
 def median_gamma(X, n_pairs=MEDIAN_PAIRS, random_state=0) -> float:
     r"""The median heuristic :math:`\gamma = 1 / \mathrm{median}_{i \ne j} \|x_i - x_j\|^2`,
-    over ``n_pairs`` random pairs of rows of ``X``."""
+    over ``n_pairs`` random pairs of distinct rows of ``X`` (``DEFAULT_BLOCK_SIZE`` pairs
+    at a time: bounded temporaries on wide features)."""
     rng = np.random.default_rng(random_state)
     n = len(X)
+    if n < 2:
+        raise ValueError(f"the median heuristic needs at least 2 samples, got {n}")
     i = rng.integers(0, n, n_pairs)
     j = (i + rng.integers(1, n, n_pairs)) % n  # j != i
-    d2 = np.einsum("ij,ij->i", X[i] - X[j], X[i] - X[j])
+    step = DEFAULT_BLOCK_SIZE
+    d2 = np.concatenate([squared_norms(X[i[a:a + step]] - X[j[a:a + step]])
+                         for a in range(0, n_pairs, step)])
     med = float(np.median(d2))
     if not med > 0:
         raise ValueError("the median squared distance between training samples is 0: the "
