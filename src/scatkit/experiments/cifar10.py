@@ -176,7 +176,6 @@ def kernel_ridge_error(Xtr, ytr, Xte, yte, n_fit=KERNEL_SELECT_FIT, n_val=KERNEL
         scores[(g, a)] = 100.0 * float(np.mean(clf.predict(Ztr[val]) != ytr[val]))
     (g, a), val_err = min(scores.items(), key=lambda kv: kv[1])
     clf = GaussianKernelRidgeClassifier(alpha=a, gamma_scale=g).fit(Ztr, ytr)
-    del Ztr
     err = 100.0 * float(np.mean(clf.predict(Zte) != yte))
     chosen = {"gamma_scale": g, "alpha": a, "gamma": clf.gamma_,
               "validation_error_pct": val_err, "n_select_fit": int(n_fit),
@@ -337,7 +336,7 @@ def run(ctx):
         ctx.metric(f"train_seconds/{name}/n{ntr}", sec)
         rows.append([name, f"{cfg['epochs']} epochs, hflip", ntr, f"{err:.2f}", f"{sec:.0f}"])
 
-    # few samples: scattering (linear, hybrid) vs pixels, mean ± std over draws
+    # few samples: scattering (linear, kernel, hybrid) vs pixels, mean ± std over draws
     few = {}
     for n in cfg["few_per_class"]:
         errs = {name: [] for name in FEW_PIPELINES}
