@@ -3,7 +3,7 @@
 YUV translation scattering and YUV rigid-motion scattering (J = 3, L = 8, log,
 standardised) of all 60,000 images, then for each:
 
-- the closed-form ridge classifier of ``scat_linear`` / ``rigid_linear``
+- ``ridge``: the closed-form ridge classifier of ``scat_linear`` / ``rigid_linear``
   (:func:`scatkit.experiments.cifar10.linear_error`);
 - ``nystroem``: a Gaussian-kernel approximation: Nyström features (``NYSTROEM``
   landmarks) and a ridge classifier on them, the kernel width (a factor of 1/d) and
