@@ -23,7 +23,11 @@ experiment only fits.  Feature sets and classifiers may be named (default: both
 feature sets, all three classifiers).
 
     SCATKIT_DATA=/path/to/data python scripts/cifar10_unsupervised_full.py OUT \
-        [translation] [rigid_motion] [--classifiers ridge,nystroem,kernel]
+        [translation] [rigid_motion] [--classifiers ridge,nystroem,kernel] \
+        [--gamma-scales 0.5,1,2] [--alphas 0.01,0.1,1]
+
+``--gamma-scales`` and ``--alphas`` replace the kernel's candidate grids (default: the
+experiment's ``KERNEL_GAMMA_SCALES`` and ``KERNEL_ALPHAS``).
 """
 
 import argparse
@@ -34,8 +38,9 @@ from pathlib import Path
 import numpy as np
 
 from scatkit.datasets import load_cifar10
-from scatkit.experiments.cifar10 import (J_UNSUP, L_RIGID, L_TRANSLATION, kernel_ridge_error,
-                                         linear_error, scattering_features)
+from scatkit.experiments.cifar10 import (J_UNSUP, KERNEL_ALPHAS, KERNEL_GAMMA_SCALES, L_RIGID,
+                                         L_TRANSLATION, kernel_ridge_error, linear_error,
+                                         scattering_features)
 from scatkit.experiments.framework import Context
 
 #: Nyström landmarks
@@ -82,7 +87,8 @@ FEATURE_NAMES = {"translation": ("scat_train", "scat_test"),
 CLASSIFIERS = ("ridge", "nystroem", "kernel")
 
 
-def main(out: str, names: list[str], classifiers: list[str]) -> None:
+def main(out: str, names: list[str], classifiers: list[str],
+         gamma_scales=KERNEL_GAMMA_SCALES, alphas=KERNEL_ALPHAS) -> None:
     ctx = Context(name="cifar10", quick=False, out_dir=Path(out), progress=True)
     t0 = time.perf_counter()
     cache = ctx.path("cache")
@@ -105,7 +111,8 @@ def main(out: str, names: list[str], classifiers: list[str]) -> None:
             row.update(nystroem_test_error_pct=round(err, 2), nystroem=chosen,
                        nystroem_seconds=round(sec, 1))
         if "kernel" in classifiers:
-            err, chosen, sec = kernel_ridge_error(Ftr, ytr, Fte, yte, progress=ctx.tqdm)
+            err, chosen, sec = kernel_ridge_error(Ftr, ytr, Fte, yte, progress=ctx.tqdm,
+                                                  gamma_scales=gamma_scales, alphas=alphas)
             row.update(kernel_test_error_pct=round(err, 2), kernel=chosen,
                        kernel_seconds=round(sec, 1))
         report[name] = row
@@ -121,6 +128,10 @@ if __name__ == "__main__":
                         help="feature sets (default: both)")
     parser.add_argument("--classifiers", default=",".join(CLASSIFIERS),
                         help="comma-separated subset of " + ", ".join(CLASSIFIERS))
+    parser.add_argument("--gamma-scales", default=",".join(f"{g:g}" for g in KERNEL_GAMMA_SCALES),
+                        help="kernel widths to choose from, as factors of the median heuristic")
+    parser.add_argument("--alphas", default=",".join(f"{a:g}" for a in KERNEL_ALPHAS),
+                        help="kernel ridge penalties to choose from")
     args = parser.parse_args()
     bad = sorted(set(args.features) - set(FEATURE_NAMES))
     if bad:
@@ -129,4 +140,11 @@ if __name__ == "__main__":
     unknown = sorted(set(chosen) - set(CLASSIFIERS))
     if unknown or not chosen:
         parser.error(f"unknown classifier(s) {unknown}: use a subset of {', '.join(CLASSIFIERS)}")
-    main(args.out, args.features or list(FEATURE_NAMES), chosen)
+    try:
+        grids = [tuple(float(v) for v in text.split(",") if v)
+                 for text in (args.gamma_scales, args.alphas)]
+    except ValueError:
+        parser.error("--gamma-scales and --alphas take comma-separated numbers")
+    if not all(grids) or min(min(g) for g in grids) <= 0:
+        parser.error("--gamma-scales and --alphas take positive numbers")
+    main(args.out, args.features or list(FEATURE_NAMES), chosen, *grids)

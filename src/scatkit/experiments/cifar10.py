@@ -150,12 +150,14 @@ def linear_error(Xtr, ytr, Xte, yte, kernel_components=None, seed=0):
 
 
 def kernel_ridge_error(Xtr, ytr, Xte, yte, n_fit=KERNEL_SELECT_FIT, n_val=KERNEL_SELECT_VAL,
-                       seed=0, progress=None):
+                       seed=0, progress=None, gamma_scales=KERNEL_GAMMA_SCALES,
+                       alphas=KERNEL_ALPHAS):
     """% test error of an exact Gaussian-kernel ridge classifier on standardised
     features; its chosen width and penalty; the fit seconds.
 
-    The width factor (of the median heuristic, :data:`KERNEL_GAMMA_SCALES`) and the
-    penalty (:data:`KERNEL_ALPHAS`) are chosen by the error on ``n_val`` training
+    The width factor (of the median heuristic, ``gamma_scales``, default
+    :data:`KERNEL_GAMMA_SCALES`) and the penalty (``alphas``, default
+    :data:`KERNEL_ALPHAS`) are chosen by the error on ``n_val`` training
     images of a classifier fitted on ``n_fit`` others (the test images play no
     part), then the classifier is refitted on all of ``Xtr``.  Memory: the kernel,
     ``4 len(Xtr)**2`` bytes (10 GB for 50,000 images).
@@ -169,7 +171,7 @@ def kernel_ridge_error(Xtr, ytr, Xte, yte, n_fit=KERNEL_SELECT_FIT, n_val=KERNEL
     n_fit = min(n_fit, len(Ztr) - n_val)
     perm = np.random.default_rng(seed).permutation(len(Ztr))
     fit, val = perm[:n_fit], perm[n_fit:n_fit + n_val]
-    grid = [(g, a) for g in KERNEL_GAMMA_SCALES for a in KERNEL_ALPHAS]
+    grid = [(g, a) for g in gamma_scales for a in alphas]
     scores = {}
     for g, a in (progress(grid, desc="kernel width, penalty") if progress else grid):
         clf = GaussianKernelRidgeClassifier(alpha=a, gamma_scale=g).fit(Ztr[fit], ytr[fit])
