@@ -4,7 +4,8 @@ The filters are registered as
 buffers, so that ``module.to(device)``, ``module.double()`` and
 ``module.state_dict()`` behave as for any PyTorch module.  Buffers keep the
 float64 filters; the forward pass uses them in the input's precision (the
-converted copy is cached until the buffers change).
+converted copy is cached until the buffers change).  As for ``torch.nn`` layers,
+the input must be a tensor on the module's device (else ``RuntimeError``).
 """
 
 from __future__ import annotations
