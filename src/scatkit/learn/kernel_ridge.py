@@ -25,15 +25,15 @@ CVPR 2015.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from scipy.linalg import LinAlgError
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from ..transforms.base import check_int
 from ._validation import validate_data
+from .transformers import _check_positive
 
 #: default ridge penalty :math:`\alpha` (added to the kernel's unit diagonal)
 DEFAULT_ALPHA = 0.1
@@ -245,20 +245,15 @@ class GaussianKernelRidgeClassifier(ClassifierMixin, BaseEstimator):
         self.block_size = block_size
         self.random_state = random_state
 
-    def _check_params(self):
-        def positive(name, value):
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-                raise ValueError(f"{name} must be a positive number, got {value!r}")
-
+    def _check_params(self) -> int:
+        """Validate the parameters; return ``block_size`` as an int."""
         if not (isinstance(self.gamma, str) and self.gamma == "median"):
-            positive("gamma", self.gamma)
-        positive("alpha", self.alpha)
-        positive("gamma_scale", self.gamma_scale)
+            _check_positive("gamma", self.gamma)
+        _check_positive("alpha", self.alpha)
+        _check_positive("gamma_scale", self.gamma_scale)
         if np.dtype(self.dtype) not in (np.float32, np.float64):
             raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
-        if (isinstance(self.block_size, bool) or not isinstance(self.block_size, numbers.Integral)
-                or self.block_size < 1):
-            raise ValueError(f"block_size must be a positive integer, got {self.block_size!r}")
+        return check_int("block_size", self.block_size, minimum=1)
 
     def fit(self, X, y):
         """Form the kernel of ``X`` and solve for the dual coefficients.
@@ -272,7 +267,7 @@ class GaussianKernelRidgeClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        self._check_params()
+        block = self._check_params()
         dtype = np.dtype(self.dtype)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
@@ -285,8 +280,8 @@ class GaussianKernelRidgeClassifier(ClassifierMixin, BaseEstimator):
         self.gamma_ = (median_gamma(X, random_state=self.random_state) * self.gamma_scale
                        if isinstance(self.gamma, str) else float(self.gamma))
         sq = squared_norms(X)
-        K = _lower_kernel(X, self.gamma_, sq, int(self.block_size))
-        self.dual_coef_ = cholesky_solve_kernel(K, Y, float(self.alpha), int(self.block_size))
+        K = _lower_kernel(X, self.gamma_, sq, block)
+        self.dual_coef_ = cholesky_solve_kernel(K, Y, float(self.alpha), block)
         del K
         self.X_fit_, self._sq_fit = X, sq
         return self
@@ -298,10 +293,11 @@ class GaussianKernelRidgeClassifier(ClassifierMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         X = np.ascontiguousarray(X, dtype=self.X_fit_.dtype)
         scores = np.empty((len(X), self.dual_coef_.shape[1]), dtype=X.dtype)
-        for i0 in range(0, len(X), int(self.block_size)):
-            Kb = gaussian_kernel_block(X[i0:i0 + self.block_size], self.X_fit_, self.gamma_,
+        block = int(self.block_size)  # validated by fit
+        for i0 in range(0, len(X), block):
+            Kb = gaussian_kernel_block(X[i0:i0 + block], self.X_fit_, self.gamma_,
                                        sq_b=self._sq_fit)
-            scores[i0:i0 + self.block_size] = Kb @ self.dual_coef_
+            scores[i0:i0 + block] = Kb @ self.dual_coef_
         return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
 
     def predict(self, X):
