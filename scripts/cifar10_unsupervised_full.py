@@ -14,6 +14,11 @@ standardised) of all 60,000 images, then for each:
   penalty chosen on 10,000 + 5,000 training images, then fitted on all 50,000;
   10 GB for the kernel).
 
+``mirror`` (kernel only): the experiment's ``scat_kernel_mirror`` features
+(:func:`scatkit.experiments.cifar10.mirror_view_features`: oversampled translation
+scattering of each image and its mirror image, PCA) and its mirror-invariant kernel
+(``n_views=2``, grids ``MIRROR_GAMMA_SCALES`` and ``MIRROR_ALPHAS`` unless given).
+
 Prints the test error of each and the seconds of each stage.  Features are computed
 and cached by the experiment's own :func:`scatkit.experiments.cifar10.scattering_features`
 under the experiment's names (``OUT/cache/scat_train.npz`` and ``scat_test.npz`` for
@@ -23,11 +28,12 @@ experiment only fits.  Feature sets and classifiers may be named (default: both
 feature sets, all three classifiers).
 
     SCATKIT_DATA=/path/to/data python scripts/cifar10_unsupervised_full.py OUT \
-        [translation] [rigid_motion] [--classifiers ridge,nystroem,kernel] \
+        [translation] [rigid_motion] [mirror] [--classifiers ridge,nystroem,kernel] \
         [--gamma-scales 0.5,1,2] [--alphas 0.01,0.1,1]
 
-``--gamma-scales`` and ``--alphas`` replace the kernel's candidate grids (default: the
-experiment's ``KERNEL_GAMMA_SCALES`` and ``KERNEL_ALPHAS``).
+``--gamma-scales`` and ``--alphas`` replace the kernels' candidate grids (default: the
+experiment's ``KERNEL_GAMMA_SCALES`` and ``KERNEL_ALPHAS``, and for ``mirror``
+``MIRROR_GAMMA_SCALES`` and ``MIRROR_ALPHAS``).
 """
 
 import argparse
@@ -39,8 +45,9 @@ import numpy as np
 
 from scatkit.datasets import load_cifar10
 from scatkit.experiments.cifar10 import (J_UNSUP, KERNEL_ALPHAS, KERNEL_GAMMA_SCALES, L_RIGID,
-                                         L_TRANSLATION, kernel_ridge_error, linear_error,
-                                         scattering_features)
+                                         L_TRANSLATION, MIRROR_ALPHAS, MIRROR_GAMMA_SCALES,
+                                         kernel_ridge_error, linear_error,
+                                         mirror_view_features, scattering_features)
 from scatkit.experiments.framework import Context
 
 #: Nyström landmarks
@@ -83,12 +90,13 @@ def nystroem_error(Xtr, ytr, Xte, yte, seed=0):
 
 #: feature cache names (train, test) per feature set: translation reuses the experiment's
 FEATURE_NAMES = {"translation": ("scat_train", "scat_test"),
-                 "rigid_motion": ("rigid_full_train", "rigid_full_test")}
+                 "rigid_motion": ("rigid_full_train", "rigid_full_test"),
+                 "mirror": ("scat_mirror_train", "scat_mirror_test")}
 CLASSIFIERS = ("ridge", "nystroem", "kernel")
 
 
 def main(out: str, names: list[str], classifiers: list[str],
-         gamma_scales=KERNEL_GAMMA_SCALES, alphas=KERNEL_ALPHAS) -> None:
+         gamma_scales=KERNEL_GAMMA_SCALES, alphas=KERNEL_ALPHAS, mirror_grids=(None, None)) -> None:
     ctx = Context(name="cifar10", quick=False, out_dir=Path(out), progress=True)
     t0 = time.perf_counter()
     cache = ctx.path("cache")
@@ -97,6 +105,18 @@ def main(out: str, names: list[str], classifiers: list[str],
     ytr, yte = train.labels, test.labels
     report = {"load_seconds": round(time.perf_counter() - t0, 1)}
     for name in names:
+        if name == "mirror":
+            Mtr, Mte, s_m = mirror_view_features(ctx, "scat_mirror", train.images, test.images,
+                                                 J_UNSUP, L_TRANSLATION, seed=ctx.seed)
+            err, chosen, sec = kernel_ridge_error(
+                Mtr, ytr, Mte, yte, progress=ctx.tqdm, n_views=2, standardise=False,
+                gamma_scales=mirror_grids[0] or MIRROR_GAMMA_SCALES,
+                alphas=mirror_grids[1] or MIRROR_ALPHAS)
+            report[name] = {"n_features": int(Mtr.shape[1]), "feature_seconds": round(s_m, 1),
+                            "kernel_test_error_pct": round(err, 2), "kernel": chosen,
+                            "kernel_seconds": round(sec, 1)}
+            print(json.dumps({name: report[name]}), flush=True)
+            continue
         L = L_RIGID if name == "rigid_motion" else L_TRANSLATION
         (Ftr, s_tr), (Fte, s_te) = (
             scattering_features(ctx, cname, split.images, J_UNSUP, L, transform=name)
@@ -124,27 +144,29 @@ def main(out: str, names: list[str], classifiers: list[str],
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", help="output folder (caches in OUT/cache)")
-    parser.add_argument("features", nargs="*", metavar="{translation,rigid_motion}",
-                        help="feature sets (default: both)")
+    parser.add_argument("features", nargs="*", metavar="{translation,rigid_motion,mirror}",
+                        help="feature sets (default: all three)")
     parser.add_argument("--classifiers", default=",".join(CLASSIFIERS),
                         help="comma-separated subset of " + ", ".join(CLASSIFIERS))
-    parser.add_argument("--gamma-scales", default=",".join(f"{g:g}" for g in KERNEL_GAMMA_SCALES),
-                        help="kernel widths to choose from, as factors of the median heuristic")
-    parser.add_argument("--alphas", default=",".join(f"{a:g}" for a in KERNEL_ALPHAS),
-                        help="kernel ridge penalties to choose from")
+    parser.add_argument("--gamma-scales", default=None,
+                        help="kernel widths to choose from, as factors of the median heuristic "
+                             "(default: the experiment's grid of each pipeline)")
+    parser.add_argument("--alphas", default=None,
+                        help="kernel ridge penalties to choose from (default: the experiment's)")
     args = parser.parse_args()
     bad = sorted(set(args.features) - set(FEATURE_NAMES))
     if bad:
-        parser.error(f"unknown feature set(s) {bad}: use translation and/or rigid_motion")
+        parser.error(f"unknown feature set(s) {bad}: use translation, rigid_motion and/or mirror")
     chosen = [c for c in args.classifiers.split(",") if c]
     unknown = sorted(set(chosen) - set(CLASSIFIERS))
     if unknown or not chosen:
         parser.error(f"unknown classifier(s) {unknown}: use a subset of {', '.join(CLASSIFIERS)}")
     try:
-        grids = [tuple(float(v) for v in text.split(",") if v)
+        given = [None if text is None else tuple(float(v) for v in text.split(",") if v)
                  for text in (args.gamma_scales, args.alphas)]
     except ValueError:
         parser.error("--gamma-scales and --alphas take comma-separated numbers")
-    if not all(grids) or min(min(g) for g in grids) <= 0:
+    if any(g is not None and (not g or min(g) <= 0) for g in given):
         parser.error("--gamma-scales and --alphas take positive numbers")
-    main(args.out, args.features or list(FEATURE_NAMES), chosen, *grids)
+    main(args.out, args.features or list(FEATURE_NAMES), chosen,
+         given[0] or KERNEL_GAMMA_SCALES, given[1] or KERNEL_ALPHAS, mirror_grids=given)

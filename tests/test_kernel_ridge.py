@@ -100,7 +100,7 @@ def test_fit_kernel_has_a_unit_diagonal():
     from scatkit.learn.kernel_ridge import _lower_kernel, squared_norms
 
     X = np.random.default_rng(0).standard_normal((50, 7)).astype(np.float32) * 30
-    K = _lower_kernel(X, 1e-3, squared_norms(X), block=16)
+    K = _lower_kernel(X[:, None], 1e-3, squared_norms(X)[:, None], block=16)
     assert np.all(np.diag(K) == 1.0)
     ref = gaussian_kernel_block(X.astype(np.float64), X.astype(np.float64), 1e-3)
     np.testing.assert_allclose(np.tril(K), np.tril(ref), atol=1e-4)
@@ -175,3 +175,101 @@ def test_singular_kernel_says_what_to_change():
             GaussianKernelRidgeClassifier(gamma=1.0, alpha=1e-12, block_size=block).fit(X, y)
     # a reasonable penalty fits the same data
     assert GaussianKernelRidgeClassifier(gamma=1.0, alpha=0.1).fit(X, y).score(X, y) == 1.0
+
+
+# -- views: the kernel averaged over pairs of transformed copies ----------------------
+def _views_reference(Xtr, ytr, Xte, gamma, alpha, V):
+    """The view-averaged kernel ridge in float64, from its definition."""
+    A = Xtr.reshape(len(Xtr), V, -1).astype(np.float64)
+    B = Xte.reshape(len(Xte), V, -1).astype(np.float64)
+
+    def k(P, Q):
+        d2 = ((P[:, None, :, None, :] - Q[None, :, None, :, :]) ** 2).sum(-1)  # n, m, V, V
+        return np.exp(-gamma * d2).mean((2, 3))
+
+    classes = np.unique(ytr)
+    Y = np.where(ytr[:, None] == classes[None], 1.0, -1.0)
+    coef = np.linalg.solve(k(A, A) + alpha * np.eye(len(A)), Y)
+    return k(B, A) @ coef
+
+
+@pytest.mark.parametrize("V", [2, 3])
+def test_views_match_the_definition(V):
+    rng = np.random.default_rng(V)
+    X = rng.standard_normal((70, 4 * V))
+    y = rng.integers(0, 3, 70)
+    clf = GaussianKernelRidgeClassifier(gamma=0.15, alpha=0.05, n_views=V, dtype="float64",
+                                        block_size=16).fit(X[:50], y[:50])
+    ref = _views_reference(X[:50], y[:50], X[50:], 0.15, 0.05, V)
+    np.testing.assert_allclose(clf.decision_function(X[50:]), ref, rtol=1e-9, atol=1e-12)
+    assert clf.X_fit_.shape == (50, V, 4)
+
+
+def test_one_view_is_the_plain_kernel():
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((60, 5)), rng.integers(0, 2, 60)
+    a = GaussianKernelRidgeClassifier(gamma=0.2, dtype="float64").fit(X, y)
+    b = GaussianKernelRidgeClassifier(gamma=0.2, dtype="float64", n_views=1).fit(X, y)
+    np.testing.assert_array_equal(a.decision_function(X), b.decision_function(X))
+    ref = _views_reference(X, y, X, 0.2, 0.1, 1)
+    np.testing.assert_allclose(a.decision_function(X), ref[:, 1] - ref[:, 0], rtol=1e-9,
+                               atol=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), V=st.integers(2, 3))
+def test_views_make_the_classifier_invariant_to_their_order(seed, V):
+    """Permuting the views of any sample (train or test) changes no score: the kernel
+    is that of the mean of the views' embeddings."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((40, V, 3))
+    y = np.arange(40) % 3
+
+    def shuffled(Z):
+        return np.stack([z[rng.permutation(V)] for z in Z]).reshape(len(Z), -1)
+
+    kw = dict(gamma=0.3, alpha=0.1, n_views=V, dtype="float64")
+    a = GaussianKernelRidgeClassifier(**kw).fit(X[:30].reshape(30, -1), y[:30])
+    b = GaussianKernelRidgeClassifier(**kw).fit(shuffled(X[:30]), y[:30])
+    np.testing.assert_allclose(a.decision_function(X[30:].reshape(10, -1)),
+                               b.decision_function(shuffled(X[30:])), rtol=1e-9, atol=1e-12)
+
+
+def test_views_kernel_is_positive_semidefinite_for_unrelated_views():
+    from scatkit.learn.kernel_ridge import view_kernel_block
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((80, 2, 6))  # views with no relation to each other
+    K = view_kernel_block(X, X, 0.2)
+    np.testing.assert_allclose(K, K.T, rtol=1e-12)
+    assert np.linalg.eigvalsh(K).min() > -1e-10
+
+
+def test_views_must_divide_the_features():
+    X, y = np.zeros((10, 5)), np.arange(10) % 2
+    with pytest.raises(ValueError, match="not a multiple of n_views=2"):
+        GaussianKernelRidgeClassifier(n_views=2, gamma=1.0).fit(X, y)
+    with pytest.raises(ValueError, match="n_views must be >= 1"):
+        GaussianKernelRidgeClassifier(n_views=0).fit(X, y)
+
+
+@pytest.mark.parametrize("V", [1, 2])
+def test_validation_errors_equal_separate_fits(V):
+    """One pass over the grid gives each classifier's own validation error."""
+    from scatkit.learn.kernel_ridge import validation_errors
+
+    rng = np.random.default_rng(V)
+    centres = rng.standard_normal((3, 4 * V))
+    y = rng.integers(0, 3, 130)
+    X = (centres[y] + 0.9 * rng.standard_normal((130, 4 * V))).astype(np.float32)
+    scales, alphas = (0.5, 2.0), (0.01, 1.0)
+    errs = validation_errors(X[:90], y[:90], X[90:], y[90:], scales, alphas, n_views=V,
+                             block_size=32)
+    assert sorted(errs) == [(g, a) for g in scales for a in alphas]
+    for (g, a), e in errs.items():
+        clf = GaussianKernelRidgeClassifier(gamma_scale=g, alpha=a, n_views=V,
+                                            block_size=32).fit(X[:90], y[:90])
+        assert e == pytest.approx(100 * np.mean(clf.predict(X[90:]) != y[90:]))
+    assert len(set(errs.values())) > 1  # the grid matters on this problem
+    with pytest.raises(ValueError, match="alphas is empty"):
+        validation_errors(X[:90], y[:90], X[90:], y[90:], scales, ())

@@ -11,6 +11,13 @@ Pipelines (``test_error_pct/<pipeline>/n<train images>``):
   (:class:`scatkit.learn.GaussianKernelRidgeClassifier`), its width (a factor of
   the median heuristic) and penalty chosen on training images only
   (:func:`kernel_ridge_error`);
+- ``scat_kernel_mirror``: the same scattering sampled ``OVERSAMPLING`` times more
+  densely per axis (:func:`oversampled_scattering`), :math:`\log(S x + \epsilon)`
+  with ``KERNEL_LOG_EPS``, standardised, projected on its first ``KERNEL_PCA``
+  principal directions (:func:`pca_basis`), for each image and its mirror image;
+  the exact Gaussian kernel averaged over the two views (``n_views=2``), i.e.
+  invariant to horizontal flips, width and penalty chosen as for ``scat_kernel``
+  (:func:`mirror_view_features`, :func:`kernel_ridge_error`);
 - ``rigid_linear``: roto-translation scattering
   (:class:`scatkit.RigidMotionScattering2D`) of each channel, same classifier
   (on ``RIGID_PER_CLASS`` training images per class only: it is slow on CPU);
@@ -55,6 +62,13 @@ NYSTROEM_COMPONENTS, SVM_C = 2000, 1e-2
 #: number, scored on the second; both drawn from the training set)
 KERNEL_GAMMA_SCALES, KERNEL_ALPHAS = (0.5, 1.0, 2.0), (1e-2, 1e-1, 1.0)
 KERNEL_SELECT_FIT, KERNEL_SELECT_VAL = 10000, 5000
+#: ``scat_kernel_mirror``: oversampling factor per axis of the J_UNSUP scattering
+#: (sampled every 2**J / OVERSAMPLING pixels), epsilon of its log, principal
+#: directions kept, training images they are fitted on, and the candidate width
+#: factors and penalties (chosen as for ``scat_kernel``).  Chosen on 10,000 + 5,000
+#: training images (docs/cifar10.md), never on test images.
+OVERSAMPLING, KERNEL_LOG_EPS, KERNEL_PCA, KERNEL_PCA_FIT = 2, 1e-2, 3000, 10000
+MIRROR_GAMMA_SCALES, MIRROR_ALPHAS = (0.125, 0.25, 0.5, 1.0), (1e-2, 3e-2, 1e-1)
 #: CNN recipe: width, epochs, batch, learning rate, momentum, weight decay
 CNN_WIDTH, EPOCHS, BATCH, LR, MOMENTUM, WEIGHT_DECAY = 128, 30, 128, 0.05, 0.9, 5e-4
 #: scattering batch size (images)
@@ -64,9 +78,9 @@ SCAT_BATCH = 256
 SETTINGS = {
     False: dict(train_per_class=None, test_per_class=None, rigid_per_class=500,
                 few_per_class=(100, 500, 1000), draws=3, epochs=EPOCHS, L_rigid=L_RIGID,
-                nystroem=NYSTROEM_COMPONENTS),
+                nystroem=NYSTROEM_COMPONENTS, kernel_pca=KERNEL_PCA),
     True: dict(train_per_class=20, test_per_class=10, rigid_per_class=3, few_per_class=(5,),
-               draws=1, epochs=1, L_rigid=2, nystroem=50),
+               draws=1, epochs=1, L_rigid=2, nystroem=50, kernel_pca=50),
 }
 
 #: pipelines of the few-sample comparison
@@ -120,6 +134,120 @@ def scattering_features(ctx, name, images, J, L, transform="translation", colour
     return feats, seconds
 
 
+def oversampled_scattering(S, images, oversampling=OVERSAMPLING, eps=KERNEL_LOG_EPS):
+    r""":math:`\log(|S x| + \epsilon)` of uint8 ``(N, 32, 32, 3)`` images, sampled every
+    :math:`2^J / o` pixels instead of every :math:`2^J` (``o = oversampling``).
+
+    ``S`` (a :class:`scatkit.colour.ColourScattering`) samples its output every
+    :math:`2^J` pixels.  The scattering of the image circularly shifted by
+    :math:`(-\delta_y, -\delta_x)`, :math:`\delta \in \{0, 2^J/o, \dots\}^2`, is
+    that of the image at the positions :math:`2^J p + \delta` (exactly so for a
+    periodic transform; here near the borders up to ``S``'s padding), and the
+    :math:`o^2` outputs are interleaved into maps :math:`o` times larger per axis,
+    as in Bruna & Mallat (2013) and Oyallon & Mallat (2015), who sample the last
+    averaging more densely on small images.
+
+    Returns
+    -------
+    ndarray of shape (N, 3, C, o M / 2^J, o N / 2^J), float32
+    """
+    from ..colour import to_channels_first
+    from ..transforms.base import check_int
+
+    o = check_int("oversampling", oversampling, minimum=1)
+    if (2 ** S.J) % o:
+        raise ValueError(f"oversampling={o} must divide 2**J = {2 ** S.J}")
+    step = 2 ** S.J // o
+    parts = [S(to_channels_first(np.roll(images, (-dy, -dx), axis=(1, 2))))
+             for dy in range(0, 2 ** S.J, step) for dx in range(0, 2 ** S.J, step)]
+    out = np.stack(parts, -1)  # (..., m, n, o * o): shift index dy-major
+    *lead, m, n, _ = out.shape
+    out = out.reshape(*lead, m, n, o, o).swapaxes(-3, -2).reshape(*lead, m * o, n * o)
+    return np.log(np.abs(out) + eps).astype(np.float32)
+
+
+def pca_basis(Z, n_components):
+    r"""The first principal directions of the rows of ``Z`` (already centred),
+    as the orthonormal columns of a ``(d, k)`` float32 matrix.
+
+    Computed from the :math:`n \times n` Gram matrix, cheaper than the
+    :math:`d \times d` covariance when :math:`n < d` (Sirovich's method of snapshots):
+    :math:`Z Z^T = U \Lambda U^T` gives the directions :math:`Z^T U \Lambda^{-1/2}`.
+    ``k`` is ``n_components`` or the numerical rank of ``Z``, whichever is smaller.
+
+    References
+    ----------
+    L. Sirovich, "Turbulence and the dynamics of coherent structures, part I",
+    Quarterly of Applied Mathematics 45(3):561-571, 1987.
+    """
+    from ..transforms.base import check_int
+
+    k = check_int("n_components", n_components, minimum=1)
+    Z = np.asarray(Z, dtype=np.float64)
+    w, U = np.linalg.eigh(Z @ Z.T)
+    w, U = w[::-1], U[:, ::-1]
+    k = min(k, int(np.sum(w > w[0] * len(w) * np.finfo(np.float64).eps)))
+    return (Z.T @ (U[:, :k] / np.sqrt(w[:k]))).astype(np.float32)
+
+
+def mirror_view_features(ctx, name, train_images, test_images, J, L, seed=0,
+                         n_components=KERNEL_PCA, n_pca_fit=KERNEL_PCA_FIT,
+                         oversampling=OVERSAMPLING, eps=KERNEL_LOG_EPS):
+    """Features of ``scat_kernel_mirror``: for each image and its mirror image,
+    :func:`oversampled_scattering` (YUV), standardised and projected on its first
+    ``n_components`` principal directions; rows ``[image, mirror image]``.
+
+    The means, standard deviations and principal directions come from ``n_pca_fit``
+    random training images (seeded by ``seed``), never from test images; the
+    images are then processed in batches of ``SCAT_BATCH`` (the full oversampled
+    features, 4 times those of ``scat_train``, are never held at once).  Cached
+    as ``cache/<name>_train.npz`` and ``_test.npz``.
+
+    Returns
+    -------
+    train, test : ndarray of shape (N, 2 * k), float32
+    seconds : float
+        Wall-clock seconds of the computation (0 when read from the cache).
+    """
+    from ..colour import ColourScattering
+
+    paths = [ctx.path("cache") / f"{name}_{split}.npz" for split in ("train", "test")]
+    if all(p.is_file() for p in paths):
+        out = []
+        for p, images in zip(paths, (train_images, test_images)):
+            with np.load(p) as z:
+                out.append(z["features"])
+        if [len(a) for a in out] == [len(train_images), len(test_images)]:
+            return out[0], out[1], 0.0
+    start = time.perf_counter()
+    S = ColourScattering(J, (SIDE, SIDE), L=L, colour="yuv")
+
+    def flat(images):
+        F = oversampled_scattering(S, images, oversampling, eps)
+        return F.reshape(len(F), -1)
+
+    fit = np.random.default_rng(seed).permutation(len(train_images))[:n_pca_fit]
+    F = np.concatenate([flat(train_images[fit[i:i + SCAT_BATCH]])
+                        for i in ctx.tqdm(range(0, len(fit), SCAT_BATCH), desc=f"{name} PCA")])
+    mean, std = F.mean(0, dtype=np.float64), F.std(0, dtype=np.float64)
+    std[std == 0] = 1.0
+    P = pca_basis((F - mean) / std, n_components)
+    del F
+    mean, scale = mean.astype(np.float32), (1.0 / std).astype(np.float32)
+    out = []
+    for p, images in zip(paths, (train_images, test_images)):
+        views = np.empty((len(images), 2, P.shape[1]), dtype=np.float32)
+        for i in ctx.tqdm(range(0, len(images), SCAT_BATCH), desc=p.stem):
+            batch = images[i:i + SCAT_BATCH]
+            for v, x in enumerate((batch, batch[:, :, ::-1])):  # the image, its mirror
+                views[i:i + len(batch), v] = ((flat(x) - mean) * scale) @ P
+        views = views.reshape(len(images), -1)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(p, features=views)
+        out.append(views)
+    return out[0], out[1], time.perf_counter() - start
+
+
 # -- classifiers ------------------------------------------------------------------
 def linear_error(Xtr, ytr, Xte, yte, kernel_components=None, seed=0):
     r"""% test error of a standardised ridge (one-vs-all least-squares) classifier, or of
@@ -151,7 +279,7 @@ def linear_error(Xtr, ytr, Xte, yte, kernel_components=None, seed=0):
 
 def kernel_ridge_error(Xtr, ytr, Xte, yte, n_fit=KERNEL_SELECT_FIT, n_val=KERNEL_SELECT_VAL,
                        seed=0, progress=None, gamma_scales=KERNEL_GAMMA_SCALES,
-                       alphas=KERNEL_ALPHAS):
+                       alphas=KERNEL_ALPHAS, n_views=1, standardise=True):
     """% test error of an exact Gaussian-kernel ridge classifier on standardised
     features; its chosen width and penalty; the fit seconds.
 
@@ -159,25 +287,29 @@ def kernel_ridge_error(Xtr, ytr, Xte, yte, n_fit=KERNEL_SELECT_FIT, n_val=KERNEL
     :data:`KERNEL_GAMMA_SCALES`) and the penalty (``alphas``, default
     :data:`KERNEL_ALPHAS`) are chosen by the error on ``n_val`` training
     images of a classifier fitted on ``n_fit`` others (the test images play no
-    part), then the classifier is refitted on all of ``Xtr``.  Memory: the kernel,
-    ``4 len(Xtr)**2`` bytes (10 GB for 50,000 images).
+    part; :func:`scatkit.learn.kernel_ridge.validation_errors`), then the
+    classifier is refitted on all of ``Xtr``.  Memory: the kernel,
+    ``4 len(Xtr)**2`` bytes (10 GB for 50,000 images).  ``n_views``: rows hold
+    that many views of each image (the classifier's ``n_views``);
+    ``standardise=False`` takes the features as they are (e.g. principal
+    components, whose variances must not be equalised).
     """
     from ..learn import GaussianKernelRidgeClassifier, standardize
+    from ..learn.kernel_ridge import validation_errors
 
     start = time.perf_counter()
     Xtr, Xte = Xtr.reshape(len(Xtr), -1), Xte.reshape(len(Xte), -1)
-    Ztr, Zte = (a.astype(np.float32, copy=False) for a in standardize(Xtr, Xte))
+    if standardise:
+        Xtr, Xte = standardize(Xtr, Xte)
+    Ztr, Zte = (a.astype(np.float32, copy=False) for a in (Xtr, Xte))
     n_val = min(n_val, len(Ztr) // 4)
     n_fit = min(n_fit, len(Ztr) - n_val)
     perm = np.random.default_rng(seed).permutation(len(Ztr))
     fit, val = perm[:n_fit], perm[n_fit:n_fit + n_val]
-    grid = [(g, a) for g in gamma_scales for a in alphas]
-    scores = {}
-    for g, a in (progress(grid, desc="kernel width, penalty") if progress else grid):
-        clf = GaussianKernelRidgeClassifier(alpha=a, gamma_scale=g).fit(Ztr[fit], ytr[fit])
-        scores[(g, a)] = 100.0 * float(np.mean(clf.predict(Ztr[val]) != ytr[val]))
+    scores = validation_errors(Ztr[fit], ytr[fit], Ztr[val], ytr[val], gamma_scales, alphas,
+                               n_views=n_views, progress=progress)
     (g, a), val_err = min(scores.items(), key=lambda kv: kv[1])
-    clf = GaussianKernelRidgeClassifier(alpha=a, gamma_scale=g).fit(Ztr, ytr)
+    clf = GaussianKernelRidgeClassifier(alpha=a, gamma_scale=g, n_views=n_views).fit(Ztr, ytr)
     err = 100.0 * float(np.mean(clf.predict(Zte) != yte))
     chosen = {"gamma_scale": g, "alpha": a, "gamma": clf.gamma_,
               "validation_error_pct": val_err, "n_select_fit": int(n_fit),
@@ -305,6 +437,24 @@ def run(ctx):
     ctx.metric(f"train_seconds/scat_kernel/n{ntr}", sec)
     ctx.config.update(scat_kernel=chosen)
     rows.append(["scat_kernel", f"J={J_UNSUP}, L={L_TRANSLATION}, YUV, Gaussian kernel "
+                 f"(gamma x{chosen['gamma_scale']:g}, alpha {chosen['alpha']:g})", ntr,
+                 f"{err:.2f}", f"{sec:.0f}"])
+
+    # the same, oversampled, projected, with a kernel invariant to horizontal flips
+    Mtr, Mte, s_m = mirror_view_features(ctx, "scat_mirror", train.images, test.images, J_UNSUP,
+                                         L_TRANSLATION, seed=ctx.seed,
+                                         n_components=cfg["kernel_pca"])
+    ctx.metric("seconds/features/scat_mirror", s_m)
+    err, chosen, sec = kernel_ridge_error(Mtr, ytr, Mte, yte, seed=ctx.seed, progress=ctx.tqdm,
+                                          gamma_scales=MIRROR_GAMMA_SCALES, alphas=MIRROR_ALPHAS,
+                                          n_views=2, standardise=False)
+    ctx.metric(f"test_error_pct/scat_kernel_mirror/n{ntr}", err)
+    ctx.metric(f"train_seconds/scat_kernel_mirror/n{ntr}", sec)
+    ctx.config.update(scat_kernel_mirror=dict(chosen, oversampling=OVERSAMPLING,
+                                              log_eps=KERNEL_LOG_EPS, pca=cfg["kernel_pca"],
+                                              pca_fit=KERNEL_PCA_FIT))
+    rows.append(["scat_kernel_mirror", f"J={J_UNSUP}, L={L_TRANSLATION}, YUV, oversampled "
+                 f"x{OVERSAMPLING}, PCA {Mtr.shape[1] // 2}, Gaussian kernel over image + mirror "
                  f"(gamma x{chosen['gamma_scale']:g}, alpha {chosen['alpha']:g})", ntr,
                  f"{err:.2f}", f"{sec:.0f}"])
 

@@ -10,6 +10,21 @@ kernel solves, for one-vs-all targets :math:`Y \in \{-1, 1\}^{n \times C}`,
 
 and predicts :math:`\arg\max_c \sum_i A_{ic} k(x, x_i)` (Rifkin & Klautau 2004
 show one-vs-all least squares to be as accurate as SVMs when both are tuned).
+
+**Views.**  When each sample comes with the features of :math:`V` transformed
+copies of itself (e.g. the image and its mirror image), the kernel is averaged
+over all pairs of views,
+
+.. math::
+
+    K(x, x') = \frac{1}{V^2} \sum_{a=1}^{V} \sum_{b=1}^{V} k(x^{(a)}, x'^{(b)}),
+
+the inner product of the samples' mean embeddings :math:`\frac1V \sum_a
+\Phi(x^{(a)})` in the Gaussian kernel's feature space, hence positive
+semi-definite for any views; it does not change when the views of a sample are
+permuted, so a classifier on it is invariant to the transformations that permute
+them (Haasdonk & Burkhardt 2007).  The training set keeps :math:`n` samples (the
+kernel's memory does not grow); the cost of forming it grows as :math:`V^2`.
 scikit-learn's ``KernelRidge`` holds :math:`K` in float64 next to a copy; here
 the kernel is formed block by block in the working precision (float32 by
 default) and overwritten by its Cholesky factor, so 50,000 samples need
@@ -18,6 +33,8 @@ default) and overwritten by its Cholesky factor, so 50,000 samples need
 References
 ----------
 B. Schölkopf and A. J. Smola, *Learning with Kernels*, MIT Press, 2002 (kernel ridge).
+B. Haasdonk and H. Burkhardt, "Invariant kernel functions for pattern analysis and
+machine learning", Machine Learning 68:35-61, 2007 (kernels averaged over transformations).
 R. Rifkin and A. Klautau, "In defense of one-vs-all classification", JMLR 5:101-141, 2004.
 E. Oyallon and S. Mallat, "Deep roto-translation scattering for object classification",
 CVPR 2015.
@@ -70,15 +87,56 @@ def gaussian_kernel_block(A, B, gamma, sq_a=None, sq_b=None, out=None):
     -------
     ndarray of shape (n, m)
     """
+    out = squared_distances(A, B, sq_a, sq_b, out=out)
+    out *= -gamma
+    return np.exp(out, out=out)
+
+
+def squared_distances(A, B, sq_a=None, sq_b=None, out=None):
+    r""":math:`\|a_i - b_j\|^2` expanded as :math:`\|a\|^2 + \|b\|^2 - 2 a\cdot b`
+    (one matrix product), clipped at zero against rounding; arguments as
+    :func:`gaussian_kernel_block`'s."""
     sq_a = squared_norms(A) if sq_a is None else sq_a
     sq_b = squared_norms(B) if sq_b is None else sq_b
     out = np.matmul(A, B.T, out=out)
     out *= -2.0
     out += sq_a[:, None]
     out += sq_b[None, :]
-    np.maximum(out, 0.0, out=out)
-    out *= -gamma
-    return np.exp(out, out=out)
+    return np.maximum(out, 0.0, out=out)
+
+
+def view_kernel_block(A, B, gamma, sq_a=None, sq_b=None):
+    r"""Gaussian kernel averaged over all pairs of views,
+    :math:`\frac{1}{V^2}\sum_{a,b} \exp(-\gamma \|a_i^{(a)} - b_j^{(b)}\|^2)`.
+
+    Parameters
+    ----------
+    A, B : ndarray of shape (n, V, d), (m, V, d)
+        The features of the :math:`V` views of each sample.
+    gamma : float
+        Inverse squared width, positive.
+    sq_a, sq_b : ndarray of shape (n, V), (m, V), optional
+        :func:`squared_norms` of each view when the caller has them.
+
+    Returns
+    -------
+    ndarray of shape (n, m)
+        :func:`gaussian_kernel_block` of the single views when :math:`V = 1`.
+    """
+    V = A.shape[1]
+    if V == 1:
+        return gaussian_kernel_block(A[:, 0], B[:, 0], gamma,
+                                     None if sq_a is None else sq_a[:, 0],
+                                     None if sq_b is None else sq_b[:, 0])
+    sq_a = np.stack([squared_norms(A[:, a]) for a in range(V)], 1) if sq_a is None else sq_a
+    sq_b = np.stack([squared_norms(B[:, b]) for b in range(V)], 1) if sq_b is None else sq_b
+    out = np.zeros((len(A), len(B)), dtype=np.result_type(A, B))
+    tmp = np.empty_like(out)
+    for a in range(V):
+        for b in range(V):
+            out += gaussian_kernel_block(A[:, a], B[:, b], gamma, sq_a[:, a], sq_b[:, b], out=tmp)
+    out *= 1.0 / V ** 2
+    return out
 
 
 def median_gamma(X, n_pairs=MEDIAN_PAIRS, random_state=0) -> float:
@@ -170,15 +228,118 @@ def cholesky_solve_kernel(K, Y, alpha, block_size=DEFAULT_BLOCK_SIZE):
 
 
 def _lower_kernel(X, gamma, sq, block):
-    """Gaussian kernel of ``X`` with itself, lower triangle only (upper left unset);
-    the diagonal exactly 1 (not the rounding of the expanded distance)."""
-    n = len(X)
+    """Kernel of the views ``X`` (n, V, d) with themselves (:func:`view_kernel_block`),
+    lower triangle only (upper left unset).  The diagonal is computed from the
+    views' own differences, not the rounding of the expanded distance: exactly 1
+    for a single view."""
+    n, V = X.shape[:2]
     K = np.empty((n, n), dtype=X.dtype)
     for i0 in range(0, n, block):
         i1 = min(i0 + block, n)
-        K[i0:i1, :i1] = gaussian_kernel_block(X[i0:i1], X[:i1], gamma, sq[i0:i1], sq[:i1])
-    K[np.diag_indices(n)] = 1.0
+        K[i0:i1, :i1] = view_kernel_block(X[i0:i1], X[:i1], gamma, sq[i0:i1], sq[:i1])
+        K[np.arange(i0, i1), np.arange(i0, i1)] = _view_kernel_diagonal(X[i0:i1], gamma)
     return K
+
+
+def _view_kernel_diagonal(X, gamma):
+    """:func:`view_kernel_block` of each sample of ``X`` (n, V, d) with itself, from the
+    views' differences in float64: exactly 1 for a single view."""
+    V = X.shape[1]
+    diag = np.zeros(len(X))
+    for a in range(V):
+        for b in range(V):
+            diag += np.exp(-gamma * squared_norms(X[:, a].astype(np.float64) - X[:, b]))
+    return diag / V ** 2
+
+
+def validation_errors(X_fit, y_fit, X_val, y_val, gamma_scales, alphas, n_views=1,
+                      dtype="float32", block_size=DEFAULT_BLOCK_SIZE, random_state=0,
+                      progress=None):
+    r"""% errors on ``(X_val, y_val)`` of :class:`GaussianKernelRidgeClassifier` fitted on
+    ``(X_fit, y_fit)`` for every pair of width factor (of the median heuristic) and
+    penalty, forming the squared distances once.
+
+    Each pair gives the predictions that ``GaussianKernelRidgeClassifier(gamma_scale=g,
+    alpha=a, ...)`` gives (the same operations in the same order); the squared
+    distances of every pair of views are kept (:math:`V^2` arrays of
+    ``len(X_fit)**2`` plus ``len(X_val) * len(X_fit)`` values, in ``dtype``), then each
+    width costs one exponential and each penalty one Cholesky factorisation of a copy.
+    ``progress``: an optional ``tqdm``-like wrapper of the loop over widths.
+
+    Returns
+    -------
+    dict
+        ``{(gamma_scale, alpha): error in %}``.
+    """
+    clf = GaussianKernelRidgeClassifier(n_views=n_views, dtype=dtype, block_size=block_size,
+                                        random_state=random_state)
+    block = clf._check_params()
+    for name, grid in (("gamma_scales", gamma_scales), ("alphas", alphas)):
+        if len(grid) == 0:
+            raise ValueError(f"{name} is empty")
+        for v in grid:
+            _check_positive(name, v)
+    X, y = validate_data(clf, X_fit, y_fit, dtype=[np.float64, np.float32])
+    check_classification_targets(y)
+    X = clf._views(np.ascontiguousarray(X, dtype=np.dtype(dtype)))
+    Xv = clf._views(np.ascontiguousarray(validate_data(clf, X_val, reset=False,
+                                                       dtype=[np.float64, np.float32]),
+                                         dtype=X.dtype))
+    classes, yi = np.unique(y, return_inverse=True)
+    Y = -np.ones((len(X), len(classes)), dtype=X.dtype)
+    Y[np.arange(len(X)), yi] = 1.0
+    y_val = np.asarray(y_val)
+    n, V = X.shape[:2]
+    sq = [squared_norms(X[:, a]) for a in range(V)]
+    sqv = [squared_norms(Xv[:, a]) for a in range(V)]
+    pairs = [(a, b) for a in range(V) for b in range(V)]
+    D = {p: np.empty((n, n), dtype=X.dtype) for p in pairs}
+    for i0 in range(0, n, block):  # lower triangle, as _lower_kernel forms it
+        i1 = min(i0 + block, n)
+        for a, b in pairs:
+            squared_distances(X[i0:i1, a], X[:i1, b], sq[a][i0:i1], sq[b][:i1],
+                              out=D[a, b][i0:i1, :i1])
+    Dv = {p: np.empty((len(Xv), n), dtype=X.dtype) for p in pairs}
+    for i0 in range(0, len(Xv), block):  # row blocks, as decision_function forms them
+        for a, b in pairs:
+            squared_distances(Xv[i0:i0 + block, a], X[:, b], sqv[a][i0:i0 + block], sq[b],
+                              out=Dv[a, b][i0:i0 + block])
+    base = median_gamma(X[:, 0], random_state=random_state)
+    errors = {}
+    for g in (progress(gamma_scales, desc="kernel widths") if progress else gamma_scales):
+        gamma = base * g
+        K = _average_exp(D, pairs, gamma, V, lower_blocks=block)
+        K[np.diag_indices(n)] = _view_kernel_diagonal(X, gamma) if V > 1 else 1.0
+        Kv = _average_exp(Dv, pairs, gamma, V)
+        for a in alphas:
+            coef = cholesky_solve_kernel(K.copy(), Y, float(a), block)
+            pred = classes[np.argmax(Kv @ coef, axis=1)]
+            errors[(g, a)] = 100.0 * float(np.mean(pred != y_val))
+    return errors
+
+
+def _average_exp(D, pairs, gamma, V, lower_blocks=None):
+    r""":math:`\frac{1}{V^2}\sum_{(a,b)} \exp(-\gamma D_{ab})` with the operations of
+    :func:`view_kernel_block`, in the same order; with ``lower_blocks``, only the blocks of
+    the lower triangle that :func:`_lower_kernel` forms are computed."""
+    first = D[pairs[0]]
+    out = np.zeros_like(first) if V > 1 else np.empty_like(first)
+    tmp = np.empty_like(first)
+    n = len(first)
+    rows = [(i0, min(i0 + lower_blocks, n)) for i0 in range(0, n, lower_blocks)] \
+        if lower_blocks else [(0, n)]
+    for i0, i1 in rows:
+        cols = i1 if lower_blocks else first.shape[1]
+        o, t = out[i0:i1, :cols], tmp[i0:i1, :cols]
+        for p in pairs:
+            np.multiply(D[p][i0:i1, :cols], -gamma, out=t)
+            if V == 1:
+                np.exp(t, out=o)
+            else:
+                o += np.exp(t, out=t)
+        if V > 1:
+            o *= 1.0 / V ** 2
+    return out
 
 
 class GaussianKernelRidgeClassifier(ClassifierMixin, BaseEstimator):
@@ -204,6 +365,14 @@ class GaussianKernelRidgeClassifier(ClassifierMixin, BaseEstimator):
         Working precision of the kernel and its factor.
     block_size : int, default 2048
         Kernel rows formed per block (temporaries of ``block_size * n``).
+    n_views : int, default 1
+        Each row of ``X`` holds the features of ``n_views`` transformed copies of
+        the sample, concatenated (``n_features`` a multiple of ``n_views``, in the
+        same order for every sample, e.g. an image then its mirror image); the
+        kernel is averaged over all pairs of views (see the module docstring):
+        invariant to the transformations that permute the views, at
+        ``n_views ** 2`` times the cost of forming the kernel and the same memory.
+        The median heuristic is taken on the first view.
     random_state : int, default 0
         Seed of the pairs drawn by the median heuristic.
 
@@ -214,8 +383,8 @@ class GaussianKernelRidgeClassifier(ClassifierMixin, BaseEstimator):
         The width used.
     dual_coef_ : ndarray of shape (n_train, n_classes)
         :math:`A`.
-    X_fit_ : ndarray of shape (n_train, n_features)
-        Training samples (in ``dtype``).
+    X_fit_ : ndarray of shape (n_train, n_views, n_features // n_views)
+        Training samples (in ``dtype``), split into their views.
     n_features_in_ : int
 
     References
@@ -237,16 +406,18 @@ class GaussianKernelRidgeClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, gamma=DEFAULT_GAMMA, alpha=DEFAULT_ALPHA, gamma_scale=1.0,
-                 dtype="float32", block_size=DEFAULT_BLOCK_SIZE, random_state=0):
+                 dtype="float32", block_size=DEFAULT_BLOCK_SIZE, n_views=1, random_state=0):
         self.gamma = gamma
         self.alpha = alpha
         self.gamma_scale = gamma_scale
         self.dtype = dtype
         self.block_size = block_size
+        self.n_views = n_views
         self.random_state = random_state
 
     def _check_params(self) -> int:
         """Validate the parameters; return ``block_size`` as an int."""
+        check_int("n_views", self.n_views, minimum=1)
         if not (isinstance(self.gamma, str) and self.gamma == "median"):
             _check_positive("gamma", self.gamma)
         _check_positive("alpha", self.alpha)
@@ -271,15 +442,15 @@ class GaussianKernelRidgeClassifier(ClassifierMixin, BaseEstimator):
         dtype = np.dtype(self.dtype)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
-        X = np.ascontiguousarray(X, dtype=dtype)
+        X = self._views(np.ascontiguousarray(X, dtype=dtype))
         self.classes_, yi = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(f"need samples of at least 2 classes, got {len(self.classes_)} class")
         Y = -np.ones((len(X), len(self.classes_)), dtype=dtype)
         Y[np.arange(len(X)), yi] = 1.0
-        self.gamma_ = (median_gamma(X, random_state=self.random_state) * self.gamma_scale
+        self.gamma_ = (median_gamma(X[:, 0], random_state=self.random_state) * self.gamma_scale
                        if isinstance(self.gamma, str) else float(self.gamma))
-        sq = squared_norms(X)
+        sq = np.stack([squared_norms(X[:, a]) for a in range(X.shape[1])], 1)
         K = _lower_kernel(X, self.gamma_, sq, block)
         self.dual_coef_ = cholesky_solve_kernel(K, Y, float(self.alpha), block)
         del K
@@ -291,14 +462,22 @@ class GaussianKernelRidgeClassifier(ClassifierMixin, BaseEstimator):
         classes the difference (positive for ``classes_[1]``), shape (n,)."""
         check_is_fitted(self, "dual_coef_")
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        X = np.ascontiguousarray(X, dtype=self.X_fit_.dtype)
+        X = self._views(np.ascontiguousarray(X, dtype=self.X_fit_.dtype))
         scores = np.empty((len(X), self.dual_coef_.shape[1]), dtype=X.dtype)
         block = int(self.block_size)  # validated by fit
         for i0 in range(0, len(X), block):
-            Kb = gaussian_kernel_block(X[i0:i0 + block], self.X_fit_, self.gamma_,
-                                       sq_b=self._sq_fit)
+            Kb = view_kernel_block(X[i0:i0 + block], self.X_fit_, self.gamma_,
+                                   sq_b=self._sq_fit)
             scores[i0:i0 + block] = Kb @ self.dual_coef_
         return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
+
+    def _views(self, X):
+        """``X`` (n, n_views * d) as a view of shape (n, n_views, d)."""
+        V = int(self.n_views)
+        if X.shape[1] % V:
+            raise ValueError(f"n_features={X.shape[1]} is not a multiple of n_views={V}: each row "
+                             "must hold the features of n_views copies, concatenated")
+        return X.reshape(len(X), V, X.shape[1] // V)
 
     def predict(self, X):
         """Class of the largest score."""
@@ -308,5 +487,6 @@ class GaussianKernelRidgeClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(scores, axis=1)]
 
 
-__all__ = ["GaussianKernelRidgeClassifier", "gaussian_kernel_block", "median_gamma",
+__all__ = ["GaussianKernelRidgeClassifier", "gaussian_kernel_block", "view_kernel_block",
+           "squared_distances", "validation_errors", "median_gamma",
            "cholesky_solve_kernel", "squared_norms"]
