@@ -2,6 +2,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from conftest import requires_data, requires_torch
 
@@ -17,7 +18,8 @@ def test_quick_run(tmp_path):
     m = res["metrics"]
     cfg = cifar10.SETTINGS[True]
     n = 10 * cfg["train_per_class"]
-    for name in ("scat_linear", "scat_nystroem", "scat_kernel", "hybrid_cnn", "pixel_cnn"):
+    for name in ("scat_linear", "scat_nystroem", "scat_kernel", "scat_kernel_mirror",
+                 "hybrid_cnn", "pixel_cnn"):
         assert 0 <= m[f"test_error_pct/{name}/n{n}"] <= 100
     for name in cifar10.FEW_PIPELINES:
         assert f"test_error_pct/{name}/n{10 * cfg['few_per_class'][0]}/std" in m
@@ -30,6 +32,11 @@ def test_quick_run(tmp_path):
     chosen = results["config"]["scat_kernel"]
     assert chosen["gamma_scale"] in cifar10.KERNEL_GAMMA_SCALES
     assert chosen["alpha"] in cifar10.KERNEL_ALPHAS
+    mirror = results["config"]["scat_kernel_mirror"]
+    assert mirror["gamma_scale"] in cifar10.MIRROR_GAMMA_SCALES
+    assert mirror["alpha"] in cifar10.MIRROR_ALPHAS
+    with np.load(out / "cache" / "scat_mirror_train.npz") as z:
+        assert z["features"].shape == (n, 2 * cfg["kernel_pca"])
     assert "17.7" in (out / "table.md").read_text()
     # features are cached: a second run reads them back
     feats = sorted(p.name for p in (out / "cache").glob("*.npz"))
@@ -62,3 +69,65 @@ def test_kernel_choice_never_sees_the_test_labels():
     err2, chosen2, _ = kernel_ridge_error(Xtr, ytr, Xte, rng.permutation(yte), n_fit=120, n_val=50)
     assert chosen == chosen2 and chosen["n_select_fit"] == 120 and chosen["n_select_val"] == 50
     assert err < 20 < err2  # separable clusters; scrambled labels are near chance
+
+
+def _images(n, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (n, 32, 32, 3), dtype=np.uint8)
+
+
+def test_oversampled_scattering_interleaves_shifted_scatterings():
+    from scatkit.colour import ColourScattering, to_channels_first
+    from scatkit.experiments.cifar10 import oversampled_scattering
+
+    x = _images(2)
+    S = ColourScattering(2, (32, 32), L=4, colour="yuv")
+
+    def logS(images):
+        return np.log(np.abs(S(to_channels_first(images))) + 0.01)
+
+    np.testing.assert_array_equal(oversampled_scattering(S, x, 1, 0.01), logS(x))
+    O = oversampled_scattering(S, x, 2, 0.01)
+    assert O.shape == (*logS(x).shape[:3], 16, 16)  # 32 / 2**J = 8 positions, twice as many
+    np.testing.assert_allclose(O[..., ::2, ::2], logS(x), rtol=1e-6)
+    # odd columns: the scattering at 2 pixels to the right, i.e. of the image shifted left
+    np.testing.assert_allclose(O[..., ::2, 1::2], logS(np.roll(x, -2, axis=2)), rtol=1e-6)
+    np.testing.assert_allclose(O[..., 1::2, ::2], logS(np.roll(x, -2, axis=1)), rtol=1e-6)
+    with pytest.raises(ValueError, match="must divide 2\\*\\*J = 4"):
+        oversampled_scattering(S, x, 3)
+
+
+def test_pca_basis_spans_the_leading_principal_subspace():
+    from sklearn.decomposition import PCA
+
+    from scatkit.experiments.cifar10 import pca_basis
+
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((40, 6)) @ rng.standard_normal((6, 90))  # rank 6, n < d
+    Z -= Z.mean(0)
+    P = pca_basis(Z, 4)
+    np.testing.assert_allclose(P.T @ P, np.eye(4), atol=1e-5)
+    Q = PCA(4, svd_solver="full").fit(Z).components_.T
+    np.testing.assert_allclose(P @ (P.T @ Q), Q, atol=1e-5)  # same subspace
+    assert pca_basis(Z, 20).shape == (90, 6)  # capped at the rank
+
+
+def test_mirror_views_of_a_mirrored_image_are_swapped(tmp_path):
+    """The second view of an image is the first view of its mirror image: the
+    features that make scat_kernel_mirror's kernel invariant to flips."""
+    from scatkit.experiments.cifar10 import mirror_view_features
+    from scatkit.experiments.framework import Context
+
+    ctx = Context(name="cifar10", quick=True, out_dir=tmp_path, progress=False)
+    train, x = _images(12), _images(3, seed=1)
+    test = np.concatenate([x, x[:, :, ::-1]])
+    Ftr, Fte, seconds = mirror_view_features(ctx, "m", train, test, 2, 4, n_components=5,
+                                             n_pca_fit=10)
+    assert Ftr.shape == (12, 10) and Fte.shape == (6, 10) and seconds > 0
+    views = Fte.reshape(6, 2, 5)
+    np.testing.assert_allclose(views[3:, 0], views[:3, 1], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(views[3:, 1], views[:3, 0], rtol=1e-4, atol=1e-4)
+    assert not np.allclose(views[:, 0], views[:, 1], atol=1e-3)  # the views differ
+    # cached: read back, not recomputed
+    again = mirror_view_features(ctx, "m", train, test, 2, 4, n_components=5, n_pca_fit=10)
+    np.testing.assert_array_equal(again[0], Ftr)
+    assert again[2] == 0.0

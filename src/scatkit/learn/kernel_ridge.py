@@ -11,6 +11,11 @@ kernel solves, for one-vs-all targets :math:`Y \in \{-1, 1\}^{n \times C}`,
 and predicts :math:`\arg\max_c \sum_i A_{ic} k(x, x_i)` (Rifkin & Klautau 2004
 show one-vs-all least squares to be as accurate as SVMs when both are tuned).
 
+scikit-learn's ``KernelRidge`` holds :math:`K` in float64 next to a copy; here
+the kernel is formed block by block in the working precision (float32 by
+default) and overwritten by its Cholesky factor, so 50,000 samples need
+:math:`4 n^2` bytes = 10 GB, and only the lower triangle is computed.
+
 **Views.**  When each sample comes with the features of :math:`V` transformed
 copies of itself (e.g. the image and its mirror image), the kernel is averaged
 over all pairs of views,
@@ -25,10 +30,6 @@ semi-definite for any views; it does not change when the views of a sample are
 permuted, so a classifier on it is invariant to the transformations that permute
 them (Haasdonk & Burkhardt 2007).  The training set keeps :math:`n` samples (the
 kernel's memory does not grow); the cost of forming it grows as :math:`V^2`.
-scikit-learn's ``KernelRidge`` holds :math:`K` in float64 next to a copy; here
-the kernel is formed block by block in the working precision (float32 by
-default) and overwritten by its Cholesky factor, so 50,000 samples need
-:math:`4 n^2` bytes = 10 GB, and only the lower triangle is computed.
 
 References
 ----------
