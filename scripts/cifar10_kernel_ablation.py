@@ -16,7 +16,8 @@ the width factors ``0.125, 0.25, 0.5, 1`` x the median heuristic and the penalti
 Variants may be named (default: all six, in this order).
 
 Standardisation statistics and principal directions come from the 10,000 fitting
-images.  About 15 minutes on 2 cores; the oversampled variants need about 16 GB.
+images.  About 15 minutes on 2 cores; the ``all`` variant needs about 22 GB (run it alone on a
+24 GB machine: ``... OUT all``).
 
     SCATKIT_DATA=/path/to/data python scripts/cifar10_kernel_ablation.py OUT [VARIANT ...]
 """
