@@ -131,3 +131,6 @@ def test_mirror_views_of_a_mirrored_image_are_swapped(tmp_path):
     again = mirror_view_features(ctx, "m", train, test, 2, 4, n_components=5, n_pca_fit=10)
     np.testing.assert_array_equal(again[0], Ftr)
     assert again[2] == 0.0
+    # other parameters: recomputed, not read back
+    other = mirror_view_features(ctx, "m", train, test, 2, 4, n_components=4, n_pca_fit=10)
+    assert other[0].shape == (12, 8) and other[2] > 0

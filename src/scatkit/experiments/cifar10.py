@@ -201,7 +201,8 @@ def mirror_view_features(ctx, name, train_images, test_images, J, L, seed=0,
     random training images (seeded by ``seed``), never from test images; the
     images are then processed in batches of ``SCAT_BATCH`` (the full oversampled
     features, 4 times those of ``scat_train``, are never held at once).  Cached
-    as ``cache/<name>_train.npz`` and ``_test.npz``.
+    as ``cache/<name>_train.npz`` and ``_test.npz`` with the parameters; a cache
+    made with other parameters or other image counts is recomputed.
 
     Returns
     -------
@@ -211,13 +212,17 @@ def mirror_view_features(ctx, name, train_images, test_images, J, L, seed=0,
     """
     from ..colour import ColourScattering
 
+    config = dict(J=J, L=L, seed=seed, n_components=n_components, n_pca_fit=n_pca_fit,
+                  oversampling=oversampling, eps=eps)
     paths = [ctx.path("cache") / f"{name}_{split}.npz" for split in ("train", "test")]
     if all(p.is_file() for p in paths):
         out = []
-        for p, images in zip(paths, (train_images, test_images)):
+        for p in paths:
             with np.load(p) as z:
-                out.append(z["features"])
-        if [len(a) for a in out] == [len(train_images), len(test_images)]:
+                same = all(k in z and float(z[k]) == float(v) for k, v in config.items())
+                out.append(z["features"] if same else None)
+        if (all(a is not None for a in out)
+                and [len(a) for a in out] == [len(train_images), len(test_images)]):
             return out[0], out[1], 0.0
     start = time.perf_counter()
     S = ColourScattering(J, (SIDE, SIDE), L=L, colour="yuv")
@@ -243,7 +248,7 @@ def mirror_view_features(ctx, name, train_images, test_images, J, L, seed=0,
                 views[i:i + len(batch), v] = ((flat(x) - mean) * scale) @ P
         views = views.reshape(len(images), -1)
         p.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(p, features=views)
+        np.savez(p, features=views, **config)
         out.append(views)
     return out[0], out[1], time.perf_counter() - start
 
