@@ -24,8 +24,8 @@ and cached by the experiment's own :func:`scatkit.experiments.cifar10.scattering
 under the experiment's names (``OUT/cache/scat_train.npz`` and ``scat_test.npz`` for
 translation scattering, ``rigid_full_train`` / ``rigid_full_test`` for rigid motion;
 decoded images in ``OUT/cache`` too), so with ``OUT = results/cifar10`` a run after the
-experiment only fits.  Feature sets and classifiers may be named (default: both
-feature sets, all three classifiers).
+experiment only fits.  Feature sets and classifiers may be named (default: all
+feature sets, all three classifiers; ``mirror`` only with ``kernel``).
 
     SCATKIT_DATA=/path/to/data python scripts/cifar10_unsupervised_full.py OUT \
         [translation] [rigid_motion] [mirror] [--classifiers ridge,nystroem,kernel] \
@@ -145,7 +145,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", help="output folder (caches in OUT/cache)")
     parser.add_argument("features", nargs="*", metavar="{translation,rigid_motion,mirror}",
-                        help="feature sets (default: all three)")
+                        help="feature sets (default: all three; without the kernel "
+                             "classifier, the first two)")
     parser.add_argument("--classifiers", default=",".join(CLASSIFIERS),
                         help="comma-separated subset of " + ", ".join(CLASSIFIERS))
     parser.add_argument("--gamma-scales", default=None,
@@ -161,6 +162,10 @@ if __name__ == "__main__":
     unknown = sorted(set(chosen) - set(CLASSIFIERS))
     if unknown or not chosen:
         parser.error(f"unknown classifier(s) {unknown}: use a subset of {', '.join(CLASSIFIERS)}")
+    names = args.features or [n for n in FEATURE_NAMES if n != "mirror" or "kernel" in chosen]
+    if "mirror" in names and "kernel" not in chosen:
+        parser.error("the mirror feature set has only the kernel classifier: add kernel to "
+                     "--classifiers")
     try:
         given = [None if text is None else tuple(float(v) for v in text.split(",") if v)
                  for text in (args.gamma_scales, args.alphas)]
@@ -168,5 +173,5 @@ if __name__ == "__main__":
         parser.error("--gamma-scales and --alphas take comma-separated numbers")
     if any(g is not None and (not g or min(g) <= 0) for g in given):
         parser.error("--gamma-scales and --alphas take positive numbers")
-    main(args.out, args.features or list(FEATURE_NAMES), chosen,
+    main(args.out, names, chosen,
          given[0] or KERNEL_GAMMA_SCALES, given[1] or KERNEL_ALPHAS, mirror_grids=given)

@@ -273,3 +273,7 @@ def test_validation_errors_equal_separate_fits(V):
     assert len(set(errs.values())) > 1  # the grid matters on this problem
     with pytest.raises(ValueError, match="alphas is empty"):
         validation_errors(X[:90], y[:90], X[90:], y[90:], scales, ())
+    with pytest.raises(ValueError, match="at least 2 classes"):  # the classifier's own checks
+        validation_errors(X[:90], np.zeros(90), X[90:], y[90:], scales, alphas)
+    with pytest.raises(ValueError, match="features"):
+        validation_errors(X[:90], y[:90], X[90:, :-1], y[90:], scales, alphas)

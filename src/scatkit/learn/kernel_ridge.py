@@ -246,6 +246,8 @@ def _view_kernel_diagonal(X, gamma):
     """:func:`view_kernel_block` of each sample of ``X`` (n, V, d) with itself, from the
     views' differences in float64: exactly 1 for a single view."""
     V = X.shape[1]
+    if V == 1:  # exp(0)
+        return np.ones(len(X))
     diag = np.zeros(len(X))
     for a in range(V):
         for b in range(V):
@@ -272,24 +274,15 @@ def validation_errors(X_fit, y_fit, X_val, y_val, gamma_scales, alphas, n_views=
     dict
         ``{(gamma_scale, alpha): error in %}``.
     """
-    clf = GaussianKernelRidgeClassifier(n_views=n_views, dtype=dtype, block_size=block_size,
-                                        random_state=random_state)
-    block = clf._check_params()
     for name, grid in (("gamma_scales", gamma_scales), ("alphas", alphas)):
         if len(grid) == 0:
             raise ValueError(f"{name} is empty")
         for v in grid:
             _check_positive(name, v)
-    X, y = validate_data(clf, X_fit, y_fit, dtype=[np.float64, np.float32])
-    check_classification_targets(y)
-    X = clf._views(np.ascontiguousarray(X, dtype=np.dtype(dtype)))
-    Xv = clf._views(np.ascontiguousarray(validate_data(clf, X_val, reset=False,
-                                                       dtype=[np.float64, np.float32]),
-                                         dtype=X.dtype))
-    classes, yi = np.unique(y, return_inverse=True)
-    Y = -np.ones((len(X), len(classes)), dtype=X.dtype)
-    Y[np.arange(len(X)), yi] = 1.0
-    y_val = np.asarray(y_val)
+    clf = GaussianKernelRidgeClassifier(n_views=n_views, dtype=dtype, block_size=block_size,
+                                        random_state=random_state)
+    block, X, Y = clf._fit_inputs(X_fit, y_fit)
+    Xv, y_val, classes = clf._test_inputs(X_val), np.asarray(y_val), clf.classes_
     n, V = X.shape[:2]
     sq = [squared_norms(X[:, a]) for a in range(V)]
     sqv = [squared_norms(Xv[:, a]) for a in range(V)]
@@ -310,7 +303,7 @@ def validation_errors(X_fit, y_fit, X_val, y_val, gamma_scales, alphas, n_views=
     for g in (progress(gamma_scales, desc="kernel widths") if progress else gamma_scales):
         gamma = base * g
         K = _average_exp(D, pairs, gamma, V, lower_blocks=block)
-        K[np.diag_indices(n)] = _view_kernel_diagonal(X, gamma) if V > 1 else 1.0
+        K[np.diag_indices(n)] = _view_kernel_diagonal(X, gamma)
         Kv = _average_exp(Dv, pairs, gamma, V)
         for a in alphas:
             coef = cholesky_solve_kernel(K.copy(), Y, float(a), block)
@@ -439,16 +432,7 @@ class GaussianKernelRidgeClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        block = self._check_params()
-        dtype = np.dtype(self.dtype)
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
-        check_classification_targets(y)
-        X = self._views(np.ascontiguousarray(X, dtype=dtype))
-        self.classes_, yi = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(f"need samples of at least 2 classes, got {len(self.classes_)} class")
-        Y = -np.ones((len(X), len(self.classes_)), dtype=dtype)
-        Y[np.arange(len(X)), yi] = 1.0
+        block, X, Y = self._fit_inputs(X, y)
         self.gamma_ = (median_gamma(X[:, 0], random_state=self.random_state) * self.gamma_scale
                        if isinstance(self.gamma, str) else float(self.gamma))
         sq = np.stack([squared_norms(X[:, a]) for a in range(X.shape[1])], 1)
@@ -458,12 +442,33 @@ class GaussianKernelRidgeClassifier(ClassifierMixin, BaseEstimator):
         self.X_fit_, self._sq_fit = X, sq
         return self
 
+    def _fit_inputs(self, X, y):
+        """Validate the parameters and the training data; set ``classes_``.
+
+        Returns ``block_size`` as an int, ``X`` as (n, n_views, d) in ``dtype``,
+        and the one-vs-all targets ``Y`` (+1 for the sample's class, -1 elsewhere).
+        """
+        block = self._check_params()
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        check_classification_targets(y)
+        X = self._views(np.ascontiguousarray(X, dtype=np.dtype(self.dtype)))
+        self.classes_, yi = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"need samples of at least 2 classes, got {len(self.classes_)} class")
+        Y = -np.ones((len(X), len(self.classes_)), dtype=X.dtype)
+        Y[np.arange(len(X)), yi] = 1.0
+        return block, X, Y
+
+    def _test_inputs(self, X):
+        """Validate samples to score against the training data: (m, n_views, d)."""
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return self._views(np.ascontiguousarray(X, dtype=np.dtype(self.dtype)))
+
     def decision_function(self, X):
         """Scores :math:`\\sum_i A_{ic} k(x, x_i)`, shape (n, n_classes); for two
         classes the difference (positive for ``classes_[1]``), shape (n,)."""
         check_is_fitted(self, "dual_coef_")
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        X = self._views(np.ascontiguousarray(X, dtype=self.X_fit_.dtype))
+        X = self._test_inputs(X)
         scores = np.empty((len(X), self.dual_coef_.shape[1]), dtype=X.dtype)
         block = int(self.block_size)  # validated by fit
         for i0 in range(0, len(X), block):
