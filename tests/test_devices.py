@@ -206,7 +206,8 @@ def test_transform_on_device_matches_numpy(name, device, dtype):
 
 def _tensor_leaves(tree):
     """Every tensor reachable in a filter cache entry (dicts, lists, lazy trees, fold terms)."""
-    from scatkit.transforms.cascade import CascadeOps, FoldTerm, LazyFilterTree
+    from scatkit.transforms.cascade import (CascadeOps, FoldTerm, LazyFilterTree, PackedTerms,
+                                           SeparableLowPass)
 
     if isinstance(tree, torch.Tensor):
         yield tree
@@ -222,9 +223,14 @@ def _tensor_leaves(tree):
     elif isinstance(tree, CascadeOps):
         yield from _tensor_leaves(tree.wave)
         yield from _tensor_leaves(tree.low)
+        yield from _tensor_leaves(tree.spatial)
     elif isinstance(tree, FoldTerm):
         yield tree.filt
         yield from _tensor_leaves(list(tree.src_index))
+    elif isinstance(tree, PackedTerms):
+        yield from _tensor_leaves([tree.index, tree.filt])
+    elif isinstance(tree, SeparableLowPass):
+        yield from _tensor_leaves([tree.left, tree.right_t])
 
 
 @pytest.mark.parametrize("name", ["s1d", "s2d", "h3d", "jtfs", "rigid", "tree2d_haar"])

@@ -12,7 +12,8 @@ from conftest import requires_torch
 import scatkit
 from scatkit.backends import get_backend
 from scatkit.filters import morlet1d
-from scatkit.transforms.cascade import apply_terms, fold_terms
+from scatkit.transforms.cascade import (apply_terms, averaging_matrix, fold_terms, pack_terms,
+                                        separable_low_pass)
 
 #: fast mode may differ from the exact coefficients by at most this (relative to max |S x|);
 #: docs/BENCHMARKS.md reports the measured values (up to about 6e-4)
@@ -52,6 +53,69 @@ def test_fold_terms_equal_the_mean_of_aliases(ndim, k, half_out, width, seed):
     terms = fold_terms(filt, m_shape, half_out, eps=0.0)
     got = apply_terms(get_backend(X_half), X_half, terms, len(filt), out_shape)
     np.testing.assert_allclose(got, expected, atol=1e-12 * np.abs(X_full).max())
+    # the same terms packed into whole-plane slots (any fill): the same fold
+    packed = pack_terms(terms, X_half.shape[2:], out_shape, min_fill=0.0)
+    if ndim == 1 or not terms:
+        assert packed is None  # 1D blocks are contiguous runs: never packed; nothing to pack
+    else:
+        got = apply_terms(get_backend(X_half), X_half, packed, len(filt), out_shape)
+        np.testing.assert_allclose(got, expected, atol=1e-12 * np.abs(X_full).max())
+
+
+def test_pack_terms_refuses_sparse_packings():
+    """A term list that would leave most of its slots empty (zero products) is not packed."""
+    n = 32
+    w = np.stack(np.meshgrid(np.fft.fftfreq(n), np.fft.fftfreq(n), indexing="ij"))
+    filt = np.where(np.hypot(w[0] - 0.25, w[1] - 0.25) < 0.05, 1.0, 0.0)[None]
+    terms = fold_terms(filt, (n, n), half_out=False, eps=0.0)  # one small block, no fold
+    assert pack_terms(terms, (n, n // 2 + 1), (n, n)) is None
+    assert pack_terms(terms, (n, n // 2 + 1), (n, n), min_fill=0.0) is not None
+
+
+@given(n1=st.sampled_from([8, 12, 16]), n2=st.sampled_from([8, 16, 20]), k=st.integers(0, 2),
+       width=st.floats(0.05, 0.3), seed=st.integers(0, 2**16))
+def test_separable_low_pass_is_the_fold_in_space(n1, n2, k, width, seed):
+    """A separable even low-pass applied by its two averaging matrices equals the
+    product-and-fold of the spectra followed by an inverse FFT (float64)."""
+    rng = np.random.default_rng(seed)
+    u = rng.standard_normal((2, 3, n1, n2))
+    w1, w2 = np.fft.fftfreq(n1)[:, None], np.fft.fftfreq(n2)[None, :]
+    phi = np.exp(-(w1**2) / width**2) * np.exp(-(w2**2) / (2 * width) ** 2)
+    m_shape = (n1 >> k, n2 >> k)
+    half_out = m_shape[:-1] + (m_shape[-1] // 2 + 1,)
+    U_half = np.fft.rfftn(u, axes=(-2, -1))
+    folded = apply_terms(get_backend(u), U_half, fold_terms(phi[None], m_shape, True, eps=0.0),
+                         1, half_out)
+    expected = np.fft.irfftn(folded, s=m_shape, axes=(-2, -1))
+    sp = separable_low_pass(phi, m_shape)
+    assert sp is not None
+    np.testing.assert_allclose(sp.apply(u), expected, atol=1e-12 * np.abs(u).max())
+
+
+def test_separable_low_pass_refuses_a_filter_that_is_not_separable():
+    w1, w2 = np.meshgrid(np.fft.fftfreq(16), np.fft.fftfreq(16), indexing="ij")
+    ring = np.exp(-((np.hypot(w1, w2) - 0.2) ** 2) / 0.01)  # even, real, rank > 1
+    assert separable_low_pass(ring, (8, 8)) is None
+    assert separable_low_pass(np.ones((4, 4, 4)), (2, 2, 2)) is None  # 3 axes: not handled
+
+
+def test_averaging_matrix_is_circular_convolution_then_sampling():
+    rng = np.random.default_rng(3)
+    h, u = rng.standard_normal(12), rng.standard_normal(12)
+    full = np.array([sum(u[c] * h[(t - c) % 12] for c in range(12)) for t in range(12)])
+    np.testing.assert_allclose(averaging_matrix(h, 3) @ u, full[::3], atol=1e-12)
+
+
+def test_2d_cascade_low_passes_moduli_without_children_in_space():
+    """On the benchmark's small 2D grid the order-2 moduli (and the order-1 moduli no
+    path continues from) skip their FFT; groups with children keep the fold."""
+    S = scatkit.Scattering2D(J=2, shape=(28, 28), L=8)
+    ops = S.cascade_ops()
+    leaf_k = {g.k for g in S.plan.groups if not g.has_children}
+    assert set(ops.spatial) == leaf_k == {1}
+    assert all(type(v).__name__ == "PackedTerms" for v in ops.wave.values())
+    one_d = scatkit.Scattering1D(J=6, shape=4096, Q=8).cascade_ops()
+    assert one_d.spatial == {}  # long 1D signals: the FFT route is cheaper
 
 
 def test_fold_terms_skip_negligible_aliases():
@@ -276,13 +340,35 @@ def test_fold_terms_from_rows_built_on_demand_equal_the_dense_ones(make):
     assert S._bank is None  # nothing dense kept
     f = S._numpy_filters()
     dense = prepare_cascade(S.plan, f["phi_half"], f["psi"], S.cascade_shape, eps=EXACT_EPS)
-    for part in ("wave", "low"):
+    for part in ("wave", "low", "spatial"):
         a, b = getattr(lazy, part), getattr(dense, part)
         assert a.keys() == b.keys()
         for key in a:
-            assert [t.out_region for t in a[key]] == [t.out_region for t in b[key]]
-            for s, t in zip(a[key], b[key]):
-                np.testing.assert_array_equal(s.filt, t.filt)
+            assert _layout(a[key]) == _layout(b[key])
+            for s, t in zip(_values(a[key]), _values(b[key])):
+                np.testing.assert_array_equal(s, t)
+
+
+def _layout(ops) -> list:
+    """Where fold terms, packed terms or a spatial low-pass put their values."""
+    from scatkit.transforms.cascade import PackedTerms, SeparableLowPass
+
+    if isinstance(ops, PackedTerms):
+        return [ops.n_slots, ops.conj, np.asarray(ops.index).tolist()]
+    if isinstance(ops, SeparableLowPass):
+        return [None if ops.left is None else ops.left.shape, ops.right_t.shape]
+    return [t.out_region for t in ops]
+
+
+def _values(ops) -> list:
+    """The real filter values of fold terms, packed terms or a spatial low-pass."""
+    from scatkit.transforms.cascade import PackedTerms, SeparableLowPass
+
+    if isinstance(ops, PackedTerms):
+        return [ops.filt]
+    if isinstance(ops, SeparableLowPass):
+        return [m for m in (ops.left, ops.right_t) if m is not None]
+    return [t.filt for t in ops]
 
 
 @pytest.mark.parametrize("make", [lambda: scatkit.Scattering1D(J=5, shape=600, Q=4),
@@ -292,11 +378,12 @@ def test_float32_fold_terms_are_the_float64_ones_rounded(make):
     equal to the float64 terms rounded once."""
     S = make()
     t32, t64 = S.cascade_ops(np.float32), S.cascade_ops(np.float64)
-    for part in ("wave", "low"):
+    for part in ("wave", "low", "spatial"):
         for key, terms in getattr(t64, part).items():
-            for a, b in zip(getattr(t32, part)[key], terms):
-                assert a.filt.dtype == np.float32 and b.filt.dtype == np.float64
-                np.testing.assert_array_equal(a.filt, b.filt.astype(np.float32))
+            assert _layout(getattr(t32, part)[key]) == _layout(terms)
+            for a, b in zip(_values(getattr(t32, part)[key]), _values(terms)):
+                assert a.dtype == np.float32 and b.dtype == np.float64
+                np.testing.assert_array_equal(a, b.astype(np.float32))
     x = np.random.default_rng(0).standard_normal((2,) + tuple(np.atleast_1d(S.shape)))
     x = x.astype(np.float32)
     fresh = make()
