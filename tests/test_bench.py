@@ -49,8 +49,12 @@ def test_fft_plan_counts_the_cascade_ffts():
     ops = fft_plan(S, batch=3)
     groups = S.plan.groups
     assert sum(k == "ifft" for k, _, _ in ops) == sum(g.order > 0 for g in groups)
-    assert sum(k == "rfft" for k, _, _ in ops) == len(groups)
-    assert sum(shape[1] for k, shape, _ in ops if k == "irfft") == S.output_channels
+    # the moduli no group reads are low-passed in space (no FFT): here those at k = 1
+    in_space = [g for g in groups if not g.has_children]
+    assert {g.k for g in in_space} == set(S.cascade_ops(np.float32).spatial) == {1}
+    assert sum(k == "rfft" for k, _, _ in ops) == len(groups) - len(in_space)
+    assert (sum(shape[1] for k, shape, _ in ops if k == "irfft")
+            == S.output_channels - sum(len(g.paths) for g in in_space))
 
 
 def test_fft_plan_of_the_harmonic_3d_transform():

@@ -160,14 +160,17 @@ def fft_plan(S, batch: int) -> list[tuple[str, tuple[int, ...], str]]:
         return S.fft_plan(batch)
     plan: Plan = S.plan
     pad = tuple(S.padded_shape) if hasattr(S, "padded_shape") else (S.N_padded,)
+    spatial = S.cascade_ops(np.float32).spatial  # low-passes computed without FFTs
     ops = []
     for g in plan.groups:
         shape_k = tuple(n >> g.k for n in pad)
         lead = (batch, len(g.paths))
         if g.order > 0:
             ops.append(("ifft", lead + shape_k, "complex64"))
-        ops.append(("rfft", lead + shape_k, "float32"))
-        ops.append(("irfft", lead + tuple(n >> (plan.k_out - g.k) for n in shape_k), "complex64"))
+        if g.has_children or g.k not in spatial:  # the modulus's FFT, the low-pass's inverse
+            ops.append(("rfft", lead + shape_k, "float32"))
+            ops.append(("irfft", lead + tuple(n >> (plan.k_out - g.k) for n in shape_k),
+                        "complex64"))
     return ops
 
 
