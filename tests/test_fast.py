@@ -116,6 +116,9 @@ def test_2d_cascade_low_passes_moduli_without_children_in_space():
     assert all(type(v).__name__ == "PackedTerms" for v in ops.wave.values())
     one_d = scatkit.Scattering1D(J=6, shape=4096, Q=8).cascade_ops()
     assert one_d.spatial == {}  # long 1D signals: the FFT route is cheaper
+    large = scatkit.Scattering2D(J=4, shape=(256, 256), L=8).cascade_ops()
+    assert all(isinstance(v, list) for v in large.wave.values())  # long rows: not packed
+    assert set(large.spatial) == {1, 2, 3}
 
 
 def test_fold_terms_skip_negligible_aliases():

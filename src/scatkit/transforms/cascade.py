@@ -431,9 +431,16 @@ def even_full(phi_half: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 #: Least fraction of a packing's slots that its terms fill for :func:`pack_terms`
 #: to pack them (the rest is multiplied by zeros).  The 2D fold terms of the
-#: benchmark workloads fill 0.81 to 1.0; the 1D ones 0.35 to 0.59, and their blocks
-#: are contiguous runs already, so they stay as they are.
+#: benchmark workloads fill 0.81 to 1.0.
 PACK_MIN_FILL = 0.75
+#: Longest mean block row (bins along the last axis, weighted by block size) for
+#: which :func:`pack_terms` packs.  Measured, two threads, medians of 7 calls, with
+#: the rest of the cascade unchanged: 2D J=2 L=8 on 1024 x 28x28 (rows of 18
+#: bins) NumPy 223 -> 191 ms packed, torch with gradients 261 -> 271 ms; 2D J=4
+#: L=8 on 16 x 256x256 (rows of 33 to 144 bins) NumPy 299 -> 313 ms with every
+#: group packed, torch with gradients 384 -> 618 ms.  1D blocks are contiguous
+#: runs: never packed.
+PACK_MAX_ROW = 24
 
 
 @dataclass(frozen=True)
@@ -459,15 +466,22 @@ class PackedTerms:
 
 
 def pack_terms(terms: Sequence[FoldTerm], half_shape: tuple[int, ...],
-               out_shape: tuple[int, ...], min_fill: float = PACK_MIN_FILL):
+               out_shape: tuple[int, ...], min_fill: float = PACK_MIN_FILL,
+               max_row: float = PACK_MAX_ROW):
     """:class:`PackedTerms` of ``terms`` (read from half spectra of ``half_shape``),
-    or None when they fill less than ``min_fill`` of their slots, when there is
-    only one spatial axis, or when there is no term.
+    or None when there is no term or only one spatial axis, when the blocks'
+    rows are longer than ``max_row`` bins on average (weighted by block size:
+    NumPy's loops over such rows are efficient already), or when the terms fill
+    less than ``min_fill`` of their slots.
 
     Terms go into the first slot where their output regions do not overlap
     (each output bin of a slot comes from at most one term).
     """
     if len(out_shape) < 2 or not terms:
+        return None
+    sizes = [int(np.prod([r.stop - r.start for r in t.out_region])) for t in terms]
+    rows = [t.out_region[-1].stop - t.out_region[-1].start for t in terms]
+    if np.average(rows, weights=sizes) > max_row:
         return None
     H, Q = int(np.prod(half_shape)), int(np.prod(out_shape))
     F = terms[0].filt.shape[0]
@@ -552,13 +566,14 @@ SEPARABLE_TOL = 1e-10
 #: The low-pass of a modulus no group reads is computed in space when its
 #: multiply-adds per path are at most this multiple of ``N log2 N`` (``N`` bins of
 #: the path): the FFT route costs a real FFT, a fold and an inverse FFT.  Measured
-#: per path on one core (float32): 2D 18x18 -> 9x9 and 288x288 -> 18x18, spatial
-#: 0.24x the FFT route's time at 1.6 and 1.2 multiply-adds per ``N log2 N``;
-#: 1D 16384 -> 64 and 8192 -> 128, 1.0x and 1.8x at 4.6 and 9.9.  Moduli that
+#: per path on one core (float32), spatial time over FFT-route time: 2D 18x18 ->
+#: 9x9, 36x36 -> 18x18 and 288x288 -> 18x18: 0.24, 0.26 and 0.24 at 1.6, 2.6 and
+#: 1.2 multiply-adds per ``N log2 N``; 1D 16384 -> 64 and 8192 -> 128: 1.0 and
+#: 1.8 at 4.6 and 9.9.  Moduli that
 #: some group reads keep the fold, since their FFT is computed anyway: with every
 #: low-pass in space, 2D J=4 L=8 on 16 x 256x256 took 459 ms instead of 275 ms
 #: (two threads, medians of 9 alternating calls).
-SPATIAL_LOW_PASS_MAX_COST = 2.5
+SPATIAL_LOW_PASS_MAX_COST = 4.0
 
 
 @dataclass(frozen=True)
@@ -671,8 +686,8 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
     precision the terms are stored in (computed in float64 and rounded once,
     so float32 terms equal float64 terms converted later).  Groups that read
     the same rows of the same bank at the same resolution share one list of
-    terms.  Terms are packed (:func:`pack_terms`) where that applies, and the
-    low-pass at a resolution where some group has no children is also kept as
+    terms.  Wavelet terms are packed (:func:`pack_terms`) where that applies, and
+    the low-pass at a resolution where some group has no children is also kept as
     a :class:`SeparableLowPass` when it is separable and cheaper
     (:data:`SPATIAL_LOW_PASS_MAX_COST`).
     """
@@ -685,9 +700,9 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
         if g.k not in low:
             phi = even_full(to_np(phi_half[g.k]), shape_k)
             out = tuple(n >> (plan.k_out - g.k) for n in shape_k)
-            half_out = out[:-1] + (out[-1] // 2 + 1,)
-            low[g.k] = _packed(fold_terms(phi[None], out, half_out=True, eps=eps, dtype=dtype),
-                               _half_shape(shape_k), half_out)
+            # the low-pass terms stay as they are: packed, the order-1 low-pass of 2D J=2
+            # L=8 (36 x 36 -> 9 x 9, 16 slots) took 3.3 ms instead of 0.84 per 61 images
+            low[g.k] = fold_terms(phi[None], out, half_out=True, eps=eps, dtype=dtype)
             if any(not h.has_children for h in plan.groups if h.k == g.k):
                 sp = separable_low_pass(phi, out, dtype=dtype)
                 n = int(np.prod(shape_k))
