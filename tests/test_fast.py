@@ -117,6 +117,7 @@ def test_2d_cascade_low_passes_moduli_without_children_in_space():
     one_d = scatkit.Scattering1D(J=6, shape=4096, Q=8).cascade_ops()
     assert one_d.spatial == {}  # long 1D signals: the FFT route is cheaper
     large = scatkit.Scattering2D(J=4, shape=(256, 256), L=8).cascade_ops()
+    # (the cost is checked before any matrix is built: see the next test)
     assert all(isinstance(v, list) for v in large.wave.values())  # long rows: not packed
     assert set(large.spatial) == {1, 2, 3}
 
@@ -457,3 +458,15 @@ def test_fold_term_cache_is_bounded_and_keeps_no_finalizers_of_evicted_entries()
             T(x)
     assert len(cascade._OPS_CACHE) <= cascade._OPS_CACHE_SIZE
     assert set(cascade._OPS_FINALIZERS) == set(cascade._OPS_CACHE)
+
+
+def test_spatial_low_pass_matrices_are_not_built_where_they_do_not_pay(monkeypatch):
+    """The cost rule is decided from shapes alone: a long 1D signal never builds its
+    (m x n) averaging matrices (128 x 131072 float64 is 134 MB at 1D J=10, N=65536)."""
+    from scatkit.transforms import cascade
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("separable_low_pass called where the FFT route is cheaper")
+
+    monkeypatch.setattr(cascade, "separable_low_pass", refuse)
+    scatkit.Scattering1D(J=10, shape=65536, Q=8).cascade_ops(np.float32)

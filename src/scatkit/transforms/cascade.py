@@ -596,12 +596,13 @@ class SeparableLowPass:
         out = u @ self.right_t
         return out if self.left is None else self.left @ out
 
-    def multiply_adds(self, shape: tuple[int, ...]) -> int:
-        """Multiply-adds per path of :meth:`apply` on a grid of ``shape``."""
-        m_last = self.right_t.shape[1]
-        cost = int(np.prod(shape)) * m_last
-        if self.left is not None:
-            cost += shape[0] * m_last * self.left.shape[0]
+    @staticmethod
+    def multiply_adds(shape: tuple[int, ...], out_shape: tuple[int, ...]) -> int:
+        """Multiply-adds per path of :meth:`apply` from a grid of ``shape`` to
+        ``out_shape`` (known before any matrix is built)."""
+        cost = int(np.prod(shape)) * out_shape[-1]
+        if len(shape) == 2:
+            cost += shape[0] * out_shape[1] * out_shape[0]
         return cost
 
 
@@ -703,11 +704,12 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
             # the low-pass terms stay as they are: packed, the order-1 low-pass of 2D J=2
             # L=8 (36 x 36 -> 9 x 9, 16 slots) took 3.3 ms instead of 0.84 per 61 images
             low[g.k] = fold_terms(phi[None], out, half_out=True, eps=eps, dtype=dtype)
-            if any(not h.has_children for h in plan.groups if h.k == g.k):
+            n = int(np.prod(shape_k))
+            if (any(not h.has_children for h in plan.groups if h.k == g.k)
+                    and SeparableLowPass.multiply_adds(shape_k, out)
+                    <= SPATIAL_LOW_PASS_MAX_COST * n * math.log2(max(n, 2))):
                 sp = separable_low_pass(phi, out, dtype=dtype)
-                n = int(np.prod(shape_k))
-                if sp is not None and (sp.multiply_adds(shape_k)
-                                       <= SPATIAL_LOW_PASS_MAX_COST * n * math.log2(max(n, 2))):
+                if sp is not None:
                     spatial[g.k] = sp
         if g.order > 0:
             parent = plan.groups[g.parent]
