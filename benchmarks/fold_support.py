@@ -12,8 +12,6 @@ could save on that group's multiplications (the FFTs are untouched).  Counts onl
 no timing, so it may run beside other jobs.
 """
 
-import numpy as np
-
 from scatkit import Scattering2D
 from scatkit.transforms.cascade import EXACT_EPS, FAST_EPS, significant_bins
 

@@ -11,6 +11,7 @@ import scatkit
 from scatkit.bench import WORKLOADS
 from scatkit.bench.peer import default_env_path, peer_works
 from scatkit.bench.runner import compare, fft_plan
+from scatkit.transforms.cascade import low_pass_in_space
 from scatkit.cli.main import main
 
 
@@ -49,12 +50,16 @@ def test_fft_plan_counts_the_cascade_ffts():
     ops = fft_plan(S, batch=3)
     groups = S.plan.groups
     assert sum(k == "ifft" for k, _, _ in ops) == sum(g.order > 0 for g in groups)
-    # the moduli no group reads are low-passed in space (no FFT): here those at k = 1
-    in_space = [g for g in groups if not g.has_children]
-    assert {g.k for g in in_space} == set(S.cascade_ops(np.float32).spatial) == {1}
-    assert sum(k == "rfft" for k, _, _ in ops) == len(groups) - len(in_space)
-    assert (sum(shape[1] for k, shape, _ in ops if k == "irfft")
-            == S.output_channels - sum(len(g.paths) for g in in_space))
+    # on this small grid every low-pass is computed in space (no inverse FFT); only the
+    # moduli that some group reads need their FFT
+    assert all(low_pass_in_space(S.cascade_ops(np.float32), g) is not None for g in groups)
+    assert sum(k == "rfft" for k, _, _ in ops) == sum(g.has_children for g in groups) == 2
+    assert not any(k == "irfft" for k, _, _ in ops)
+    big = scatkit.Scattering2D(4, (256, 256), L=4)  # 288 x 288: the FFT route at k = 0
+    big_ops = fft_plan(big, batch=1)
+    assert (sum(shape[1] for k, shape, _ in big_ops if k == "irfft")
+            == sum(len(g.paths) for g in big.plan.groups
+                   if low_pass_in_space(big.cascade_ops(np.float32), g) is None) > 0)
 
 
 def test_fft_plan_of_the_harmonic_3d_transform():

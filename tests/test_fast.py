@@ -92,6 +92,19 @@ def test_separable_low_pass_is_the_fold_in_space(n1, n2, k, width, seed):
     np.testing.assert_allclose(sp.apply(u), expected, atol=1e-12 * np.abs(u).max())
 
 
+def test_separable_low_pass_judges_a_float32_filter_at_its_own_rounding():
+    """Module buffers hold float32 filters: they must be routed as their float64 source
+    (a fast-mode module differs from the transform by the fold's truncation otherwise)."""
+    w1, w2 = np.meshgrid(np.fft.fftfreq(36), np.fft.fftfreq(36), indexing="ij")
+    phi = np.exp(-(w1**2 + w2**2) / 0.02)
+    assert separable_low_pass(phi, (9, 9)) is not None
+    assert separable_low_pass(phi.astype(np.float32), (9, 9)) is not None
+    u = np.random.default_rng(0).standard_normal((2, 36, 36))
+    np.testing.assert_allclose(separable_low_pass(phi.astype(np.float32), (9, 9)).apply(u),
+                               separable_low_pass(phi, (9, 9)).apply(u), rtol=0,
+                               atol=1e-6 * np.abs(u).max())
+
+
 def test_separable_low_pass_refuses_a_filter_that_is_not_separable():
     w1, w2 = np.meshgrid(np.fft.fftfreq(16), np.fft.fftfreq(16), indexing="ij")
     ring = np.exp(-((np.hypot(w1, w2) - 0.2) ** 2) / 0.01)  # even, real, rank > 1
@@ -106,13 +119,16 @@ def test_averaging_matrix_is_circular_convolution_then_sampling():
     np.testing.assert_allclose(averaging_matrix(h, 3) @ u, full[::3], atol=1e-12)
 
 
-def test_2d_cascade_low_passes_moduli_without_children_in_space():
-    """On the benchmark's small 2D grid the order-2 moduli (and the order-1 moduli no
-    path continues from) skip their FFT; groups with children keep the fold."""
+def test_2d_cascade_low_passes_in_space_where_it_pays():
+    """On the benchmark's small 2D grid every low-pass is computed in space (the moduli
+    with children still get their FFT, for the children); on 288 x 288 the moduli with
+    children keep the fold, those without use the spatial low-pass."""
+    from scatkit.transforms.cascade import low_pass_in_space
+
     S = scatkit.Scattering2D(J=2, shape=(28, 28), L=8)
     ops = S.cascade_ops()
-    leaf_k = {g.k for g in S.plan.groups if not g.has_children}
-    assert set(ops.spatial) == leaf_k == {1}
+    assert set(ops.spatial) == {0, 1}
+    assert all(low_pass_in_space(ops, g) is not None for g in S.plan.groups)
     assert all(type(v).__name__ == "PackedTerms" for v in ops.wave.values())
     one_d = scatkit.Scattering1D(J=6, shape=4096, Q=8).cascade_ops()
     assert one_d.spatial == {}  # long 1D signals: the FFT route is cheaper
@@ -120,6 +136,10 @@ def test_2d_cascade_low_passes_moduli_without_children_in_space():
     # (the cost is checked before any matrix is built: see the next test)
     assert all(isinstance(v, list) for v in large.wave.values())  # long rows: not packed
     assert set(large.spatial) == {1, 2, 3}
+    plan = scatkit.Scattering2D(J=4, shape=(256, 256), L=8).plan
+    for g in plan.groups:
+        in_space = low_pass_in_space(large, g) is not None
+        assert in_space == (g.k > 0 and (not g.has_children or g.k == 3))  # 36 x 36 at k = 3
 
 
 def test_fold_terms_skip_negligible_aliases():

@@ -154,21 +154,23 @@ def fft_plan(S, batch: int) -> list[tuple[str, tuple[int, ...], str]]:
     ``rfft`` (real input), ``fft``/``ifft`` (complex) or ``irfft`` (half spectrum in;
     the shape is the real output's).  Transforms outside the cascade (3D harmonic
     scattering) give their own list through a ``fft_plan(batch)`` method."""
-    from ..transforms.cascade import Plan
+    from ..transforms.cascade import Plan, low_pass_in_space
 
     if hasattr(S, "fft_plan"):  # transforms outside the cascade list their own
         return S.fft_plan(batch)
     plan: Plan = S.plan
     pad = tuple(S.padded_shape) if hasattr(S, "padded_shape") else (S.N_padded,)
-    spatial = S.cascade_ops(np.float32).spatial  # low-passes computed without FFTs
+    cascade_ops = S.cascade_ops(np.float32)
     ops = []
     for g in plan.groups:
         shape_k = tuple(n >> g.k for n in pad)
         lead = (batch, len(g.paths))
+        in_space = low_pass_in_space(cascade_ops, g) is not None  # a low-pass without FFTs
         if g.order > 0:
             ops.append(("ifft", lead + shape_k, "complex64"))
-        if g.has_children or g.k not in spatial:  # the modulus's FFT, the low-pass's inverse
+        if g.has_children or not in_space:  # the modulus's FFT
             ops.append(("rfft", lead + shape_k, "float32"))
+        if not in_space:  # the low-pass's inverse FFT
             ops.append(("irfft", lead + tuple(n >> (plan.k_out - g.k) for n in shape_k),
                         "complex64"))
     return ops

@@ -27,6 +27,7 @@ subsampling ``j`` applied to a parent at resolution ``k_p`` produces a child at
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import weakref
@@ -260,11 +261,12 @@ def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequ
             n_filters = g.filter_slice.stop - g.filter_slice.start
             z = apply_terms(backend, x, ops.wave[gid], n_filters, shape_k)
             u = backend.modulus(backend.ifft(z, ndim))
-        spatial = None if g.has_children else ops.spatial.get(g.k)
-        if spatial is not None:  # nothing reads this spectrum: low-pass in space instead
+        spatial = low_pass_in_space(ops, g)
+        if g.has_children or spatial is None:
+            u_half = backend.rfft(u, ndim)
+        if spatial is not None:
             outputs.append(spatial.apply(u))
         else:
-            u_half = backend.rfft(u, ndim)
             out_shape = tuple(n >> (plan.k_out - g.k) for n in shape_k)
             s = apply_terms(backend, u_half, ops.low[g.k], 1,
                             out_shape[:-1] + (out_shape[-1] // 2 + 1,))
@@ -434,12 +436,12 @@ def even_full(phi_half: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 #: benchmark workloads fill 0.81 to 1.0.
 PACK_MIN_FILL = 0.75
 #: Longest mean block row (bins along the last axis, weighted by block size) for
-#: which :func:`pack_terms` packs.  Measured, two threads, medians of 7 calls, with
-#: the rest of the cascade unchanged: 2D J=2 L=8 on 1024 x 28x28 (rows of 18
-#: bins) NumPy 223 -> 191 ms packed, torch with gradients 261 -> 271 ms; 2D J=4
-#: L=8 on 16 x 256x256 (rows of 33 to 144 bins) NumPy 299 -> 313 ms with every
-#: group packed, torch with gradients 384 -> 618 ms.  1D blocks are contiguous
-#: runs: never packed.
+#: which :func:`pack_terms` packs.  Measured (``benchmarks/cascade_choices.py
+#: pack``, two threads, medians of 7 calls): 2D J=2 L=8 on 1024 x 28x28 (rows of
+#: 18 bins) NumPy 187 ms unpacked, 155 packed, torch with gradients 230 and 229;
+#: 2D J=4 L=8 on 16 x 256x256 (rows of 33 to 144 bins), with every group packed,
+#: NumPy 272 -> 248 ms but torch with gradients 354 -> 567 ms, so long rows stay
+#: unpacked.  1D blocks are contiguous runs: never packed.
 PACK_MAX_ROW = 24
 
 
@@ -451,10 +453,9 @@ class PackedTerms:
     is the flattened half spectrum followed (when ``conj``) by its conjugate;
     bins that no term of a slot covers read bin 0 with a zero filter.  One
     gather and ``n_slots`` products over whole output planes replace one product
-    per term over a block: a block's rows are short strided runs (9 to 36 bins
-    in 2D), and NumPy's loops pay per run.  Measured on the order-2 wave product
-    of 2D J=2 L=8 (128 images of 36 x 36, one thread): 24.7 ms per term,
-    15.9 ms packed.
+    per term over a block: on small 2D grids a block's rows are short strided
+    runs (18 bins on 2D J=2's 36 x 36 grid), and NumPy's loops pay per run
+    (:data:`PACK_MAX_ROW` gives the measurements).
     """
 
     #: ``(n_slots * Q,)`` indices into ``ext`` (``Q`` output bins per slot)
@@ -466,19 +467,22 @@ class PackedTerms:
 
 
 def pack_terms(terms: Sequence[FoldTerm], half_shape: tuple[int, ...],
-               out_shape: tuple[int, ...], min_fill: float = PACK_MIN_FILL,
-               max_row: float = PACK_MAX_ROW):
+               out_shape: tuple[int, ...], min_fill: float | None = None,
+               max_row: float | None = None):
     """:class:`PackedTerms` of ``terms`` (read from half spectra of ``half_shape``),
     or None when there is no term or only one spatial axis, when the blocks'
     rows are longer than ``max_row`` bins on average (weighted by block size:
     NumPy's loops over such rows are efficient already), or when the terms fill
-    less than ``min_fill`` of their slots.
+    less than ``min_fill`` of their slots (defaults: :data:`PACK_MAX_ROW` and
+    :data:`PACK_MIN_FILL`, read at the call).
 
     Terms go into the first slot where their output regions do not overlap
     (each output bin of a slot comes from at most one term).
     """
     if len(out_shape) < 2 or not terms:
         return None
+    min_fill = PACK_MIN_FILL if min_fill is None else min_fill
+    max_row = PACK_MAX_ROW if max_row is None else max_row
     sizes = [int(np.prod([r.stop - r.start for r in t.out_region])) for t in terms]
     rows = [t.out_region[-1].stop - t.out_region[-1].start for t in terms]
     if np.average(rows, weights=sizes) > max_row:
@@ -565,15 +569,28 @@ def apply_terms(backend, xh, terms: "Sequence[FoldTerm] | PackedTerms", n_filter
 SEPARABLE_TOL = 1e-10
 #: The low-pass of a modulus no group reads is computed in space when its
 #: multiply-adds per path are at most this multiple of ``N log2 N`` (``N`` bins of
-#: the path): the FFT route costs a real FFT, a fold and an inverse FFT.  Measured
-#: per path on one core (float32), spatial time over FFT-route time: 2D 18x18 ->
-#: 9x9, 36x36 -> 18x18 and 288x288 -> 18x18: 0.24, 0.26 and 0.24 at 1.6, 2.6 and
-#: 1.2 multiply-adds per ``N log2 N``; 1D 16384 -> 64 and 8192 -> 128: 1.0 and
-#: 1.8 at 4.6 and 9.9.  Moduli that
-#: some group reads keep the fold, since their FFT is computed anyway: with every
-#: low-pass in space, 2D J=4 L=8 on 16 x 256x256 took 459 ms instead of 275 ms
-#: (two threads, medians of 9 alternating calls).
+#: the path); the FFT route costs a real FFT, a fold and an inverse FFT.  Measured
+#: (``benchmarks/cascade_choices.py low-pass``, one core, float32, ms per 1000
+#: paths, spatial against the FFT route, with the multiply-adds per ``N log2 N``):
+#: 2D 18x18 -> 9x9 0.30 against 2.24 (1.6), 36x36 -> 18x18 1.05 against 7.45
+#: (2.6), 288x288 -> 18x18 48 against 231 (1.2); 1D 16384 -> 64 53 against 22
+#: (4.6), 8192 -> 128 47 against 11 (9.8).
 SPATIAL_LOW_PASS_MAX_COST = 4.0
+#: A modulus that some group reads (its FFT is computed anyway) is low-passed in
+#: space too on grids of at most this many bins, where the matrix products beat
+#: the fold and inverse FFT alone (``benchmarks/cascade_choices.py low-pass``, one
+#: core, per 1000 paths: 36x36 -> 9x9 0.64 against 2.24 ms, 36x36 -> 18x18 1.05
+#: against 2.80 ms; 144x144 -> 18x18 17.9 against 19.1 ms, 288x288 -> 18x18 48
+#: against 31 ms).
+SPATIAL_WITH_CHILDREN_MAX_BINS = 4096
+
+
+def low_pass_in_space(ops: "CascadeOps", g: Group) -> "SeparableLowPass | None":
+    """The spatial low-pass that ``g``'s modulus uses, or None (the FFT route)."""
+    spatial = ops.spatial.get(g.k)
+    if spatial is None or (g.has_children and not spatial.with_children):
+        return None
+    return spatial
 
 
 @dataclass(frozen=True)
@@ -590,6 +607,8 @@ class SeparableLowPass:
     left: object
     #: ``A_last^T`` (n_last, m_last)
     right_t: object
+    #: whether moduli that some group reads use it too (else only the others)
+    with_children: bool = False
 
     def apply(self, u):
         """``u`` of shape ``(..., n_1, n_2)`` (or ``(..., n)``) to ``(..., m_1, m_2)``."""
@@ -617,8 +636,16 @@ def averaging_matrix(h: np.ndarray, step: int) -> np.ndarray:
 def separable_low_pass(phi_full: np.ndarray, out_shape: tuple[int, ...],
                        tol: float = SEPARABLE_TOL, dtype=np.float64):
     """:class:`SeparableLowPass` of a real, even low-pass given on its full
-    spectrum (1 or 2 axes), or None when it is not separable to ``tol``."""
-    phi_full = np.asarray(phi_full, dtype=np.float64)
+    spectrum (1 or 2 axes), or None when it is not separable to ``tol``.
+
+    A filter given in a lower precision (float32 buffers of a module) is judged
+    at its own rounding: ``tol`` is raised to 64 times its machine epsilon, so
+    that the same filter is routed the same way in either precision.
+    """
+    phi_full = np.asarray(phi_full)
+    if np.issubdtype(phi_full.dtype, np.floating):
+        tol = max(tol, 64 * float(np.finfo(phi_full.dtype).eps))
+    phi_full = phi_full.astype(np.float64)
     if phi_full.ndim == 1:
         factors = [phi_full]
     elif phi_full.ndim == 2:
@@ -661,7 +688,7 @@ class CascadeOps:
             def conv_spatial(sp):
                 return SeparableLowPass(
                     None if sp.left is None else backend.asarray(sp.left, like),
-                    backend.asarray(sp.right_t, like))
+                    backend.asarray(sp.right_t, like), sp.with_children)
 
             self._converted[key] = CascadeOps({g: conv(v) for g, v in self.wave.items()},
                                               {k: conv(v) for k, v in self.low.items()},
@@ -701,16 +728,17 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
         if g.k not in low:
             phi = even_full(to_np(phi_half[g.k]), shape_k)
             out = tuple(n >> (plan.k_out - g.k) for n in shape_k)
-            # the low-pass terms stay as they are: packed, the order-1 low-pass of 2D J=2
-            # L=8 (36 x 36 -> 9 x 9, 16 slots) took 3.3 ms instead of 0.84 per 61 images
+            # the low-pass terms stay unpacked: on small grids the spatial low-pass
+            # replaces them, and on large ones their rows are long
             low[g.k] = fold_terms(phi[None], out, half_out=True, eps=eps, dtype=dtype)
             n = int(np.prod(shape_k))
-            if (any(not h.has_children for h in plan.groups if h.k == g.k)
+            with_children = n <= SPATIAL_WITH_CHILDREN_MAX_BINS
+            if ((with_children or any(not h.has_children for h in plan.groups if h.k == g.k))
                     and SeparableLowPass.multiply_adds(shape_k, out)
                     <= SPATIAL_LOW_PASS_MAX_COST * n * math.log2(max(n, 2))):
                 sp = separable_low_pass(phi, out, dtype=dtype)
                 if sp is not None:
-                    spatial[g.k] = sp
+                    spatial[g.k] = dataclasses.replace(sp, with_children=with_children)
         if g.order > 0:
             parent = plan.groups[g.parent]
             key = (g.order, parent.k, g.filter_slice.start, g.filter_slice.stop)
