@@ -490,3 +490,24 @@ def test_spatial_low_pass_matrices_are_not_built_where_they_do_not_pay(monkeypat
 
     monkeypatch.setattr(cascade, "separable_low_pass", refuse)
     scatkit.Scattering1D(J=10, shape=65536, Q=8).cascade_ops(np.float32)
+
+
+@pytest.mark.parametrize("J,shape,L,order", [(1, (12, 20), 3, 1), (2, (28, 28), 8, 2),
+                                             (3, (40, 52), 6, 3), (3, (90, 64), 4, 2)])
+def test_spatial_and_packed_routes_equal_the_plain_fold(monkeypatch, J, shape, L, order):
+    """Every routing choice (packed terms, low-pass in space, with or without children)
+    gives the coefficients of the plain per-term fold with FFTs, in float64."""
+    from scatkit.transforms import cascade
+
+    x = np.random.default_rng(5).standard_normal((2,) + shape)
+    routed = scatkit.Scattering2D(J, shape, L=L, max_order=order)
+    ops = routed.cascade_ops()
+    assert ops.spatial  # something is routed in space on these grids
+    got = routed(x)
+    monkeypatch.setattr(cascade, "PACK_MAX_ROW", 0)
+    monkeypatch.setattr(cascade, "SPATIAL_LOW_PASS_MAX_COST", 0)
+    monkeypatch.setattr(cascade, "SPATIAL_WITH_CHILDREN_MAX_BINS", 0)
+    plain = scatkit.Scattering2D(J, shape, L=L, max_order=order)
+    assert plain.cascade_ops().spatial == {}
+    assert all(isinstance(v, list) for v in plain.cascade_ops().wave.values())
+    np.testing.assert_allclose(got, plain(x), rtol=0, atol=1e-12 * np.abs(got).max())

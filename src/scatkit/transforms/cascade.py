@@ -297,7 +297,7 @@ EXACT_EPS = 1e-12
 #: periodization aliases of the 2D wavelets and low-pass (coefficients within
 #: 6e-4 of the exact ones relative to their maximum).  Since the 2D folds are
 #: packed and the low-passes computed in space, it gains little in 2D (2D J=2:
-#: 166 against 164 ms); in 1D it is circular and about 1.8x faster (see
+#: 166 against 164 ms); in 1D it is circular and 1.3-1.9x faster (see
 #: docs/BENCHMARKS.md).
 FAST_EPS = 1e-3
 
