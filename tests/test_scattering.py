@@ -161,10 +161,36 @@ def test_bad_parameters_1d(kwargs, match):
     (dict(J=2, shape=(32,)), "2 entries"),
     (dict(J=2, shape=(32, 32), L=0), "L must be >= 1"),
     (dict(J=2, shape=(32, 32), max_order=0), "max_order must be >= 1"),
+    (dict(J=2, shape=(32, 32), oversampling=-1), "oversampling must be >= 0"),
+    (dict(J=2, shape=(32, 32), oversampling=3), "oversampling must be <= 2"),
 ])
 def test_bad_parameters_2d(kwargs, match):
     with pytest.raises((TypeError, ValueError), match=match):
         scatkit.Scattering2D(**kwargs)
+
+
+@pytest.mark.parametrize("J,shape,o", [(2, (28, 28), 1), (3, (32, 40), 1), (4, (100, 130), 1),
+                                       (1, (9, 12), 1), (3, (32, 40), 2), (2, (28, 28), 2),
+                                       (3, (32, 32), 3)])
+def test_2d_oversampling_samples_the_last_average_more_densely(J, shape, o):
+    """Every 2**o-th sample is the coefficient of oversampling=0 whose moduli are kept at
+    the same resolutions (for o <= 1 that is oversampling=0 itself)."""
+    from scatkit.transforms.cascade import build_plan, group_cap
+
+    x = np.random.default_rng(0).standard_normal((2,) + shape)
+    dense = scatkit.Scattering2D(J, shape, L=4, oversampling=o)
+    out = dense(x)
+    step = 2 ** (J - o)
+    assert out.shape == (2,) + dense.output_shape() == (2, dense.output_channels,
+                                                         shape[0] // step, shape[1] // step)
+    ref = scatkit.Scattering2D(J, shape, L=4)
+    if o >= 2:  # the same intermediate resolutions, output every 2**J
+        ref.plan = build_plan({m: np.repeat(np.arange(J), 4) for m in (1, 2)}, 2, k_cap=J - o,
+                              k_out=J, max_paths=group_cap(ref.padded_shape))
+    expected = ref(x)
+    got = out[..., :: 2**o, :: 2**o][..., : expected.shape[-2], : expected.shape[-1]]
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+    assert dense.meta()["order"].tolist() == ref.meta()["order"].tolist()
 
 
 # -- torch -----------------------------------------------------------------------------

@@ -12,7 +12,8 @@ Pipelines (``test_error_pct/<pipeline>/n<train images>``):
   the median heuristic) and penalty chosen on training images only
   (:func:`kernel_ridge_error`);
 - ``scat_kernel_mirror``: the same scattering sampled ``OVERSAMPLING`` times more
-  densely per axis (:func:`oversampled_scattering`), :math:`\log(S x + \epsilon)`
+  densely per axis (:func:`oversampled_scattering`, ``Scattering2D(oversampling=1)``),
+  :math:`\log(S x + \epsilon)`
   with ``KERNEL_LOG_EPS``, standardised, projected on its first ``KERNEL_PCA``
   principal directions (:func:`pca_basis`), for each image and its mirror image;
   the exact Gaussian kernel averaged over the two views (``n_views=2``), i.e.
@@ -138,32 +139,43 @@ def oversampled_scattering(S, images, oversampling=OVERSAMPLING, eps=KERNEL_LOG_
     r""":math:`\log(|S x| + \epsilon)` of uint8 ``(N, 32, 32, 3)`` images, sampled every
     :math:`2^J / o` pixels instead of every :math:`2^J` (``o = oversampling``).
 
-    ``S`` (a :class:`scatkit.colour.ColourScattering`) samples its output every
-    :math:`2^J` pixels.  The scattering of the image circularly shifted by
-    :math:`(-\delta_y, -\delta_x)`, :math:`\delta \in \{0, 2^J/o, \dots\}^2`, is
-    that of the image at the positions :math:`2^J p + \delta` (exactly so for a
-    periodic transform; here near the borders up to ``S``'s padding), and the
-    :math:`o^2` outputs are interleaved into maps :math:`o` times larger per axis,
+    ``S`` is a :class:`scatkit.colour.ColourScattering` of the translation
+    scattering; the same transform with ``Scattering2D(..., oversampling=log2(o))``
+    computes it: its last averaging is sampled ``o`` times more densely per axis,
     as in Bruna & Mallat (2013) and Oyallon & Mallat (2015), who sample the last
-    averaging more densely on small images.
+    averaging more densely on small images.  The samples ``[..., ::o, ::o]`` are
+    ``S``'s own (``o <= 2``).  (Before 2026-11-30 this interleaved the scatterings
+    of the ``o**2`` circularly shifted images, four transforms instead of one;
+    that construction wrapped the images around at their borders.)
 
     Returns
     -------
     ndarray of shape (N, 3, C, o M / 2^J, o N / 2^J), float32
     """
     from ..colour import to_channels_first
+
+    T = _oversampled(S, oversampling)
+    return np.log(np.abs(T(to_channels_first(images))) + eps).astype(np.float32)
+
+
+def _oversampled(S, oversampling):
+    """``S`` (translation ``ColourScattering``) sampled ``oversampling`` times more densely
+    per axis: a copy built once per factor and kept on ``S``."""
+    from ..colour import ColourScattering
     from ..transforms.base import check_int
 
     o = check_int("oversampling", oversampling, minimum=1)
-    if (2 ** S.J) % o:
-        raise ValueError(f"oversampling={o} must divide 2**J = {2 ** S.J}")
-    step = 2 ** S.J // o
-    parts = [S(to_channels_first(np.roll(images, (-dy, -dx), axis=(1, 2))))
-             for dy in range(0, 2 ** S.J, step) for dx in range(0, 2 ** S.J, step)]
-    out = np.stack(parts, -1)  # (..., m, n, o * o): shift index dy-major
-    *lead, m, n, _ = out.shape
-    out = out.reshape(*lead, m, n, o, o).swapaxes(-3, -2).reshape(*lead, m * o, n * o)
-    return np.log(np.abs(out) + eps).astype(np.float32)
+    if o & (o - 1) or o > 2 ** S.J:
+        raise ValueError(f"oversampling={o} must be a power of 2 dividing 2**J = {2 ** S.J}")
+    if o == 1:
+        return S
+    cache = S.__dict__.setdefault("_oversampled", {})
+    if o not in cache:
+        base = S.scattering
+        cache[o] = ColourScattering(S.J, S.shape, L=S.L, colour=S.colour,
+                                    max_order=base.max_order,
+                                    oversampling=base.oversampling + o.bit_length() - 1)
+    return cache[o]
 
 
 def pca_basis(Z, n_components):
@@ -212,8 +224,10 @@ def mirror_view_features(ctx, name, train_images, test_images, J, L, seed=0,
     """
     from ..colour import ColourScattering
 
+    # ``transform_oversampling``: computed by the transform's own oversampling (caches
+    # made with the earlier shifted-image construction lack the key: recomputed)
     config = dict(J=J, L=L, seed=seed, n_components=n_components, n_pca_fit=n_pca_fit,
-                  oversampling=oversampling, eps=eps)
+                  oversampling=oversampling, eps=eps, transform_oversampling=1)
     paths = [ctx.path("cache") / f"{name}_{split}.npz" for split in ("train", "test")]
     if all(p.is_file() for p in paths):
         out = []

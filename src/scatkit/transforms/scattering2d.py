@@ -59,6 +59,18 @@ class Scattering2D(CascadeTransform, ScatteringBase):
         ``cascade.FAST_EPS`` of its peak are skipped (most periodization
         aliases) instead of ``cascade.EXACT_EPS``; docs/BENCHMARKS.md gives the
         measured difference to the exact coefficients.
+    oversampling : int, default 0
+        Sample the averaged output every :math:`2^{J - o}` pixels instead of
+        every :math:`2^J` (``0 <= o <= J``), as Bruna & Mallat (2013) and Oyallon
+        & Mallat (2015) do on small images.  The moduli are then never subsampled
+        below that resolution either: with ``o <= 1`` nothing else changes, and the
+        samples ``[..., ::2**o, ::2**o]`` are the coefficients of ``oversampling=0``
+        (to float rounding).  With ``o >= 2`` the moduli of scales
+        :math:`j > J - o`, which ``oversampling=0`` computes on coarser grids, are
+        kept at :math:`2^{J-o}`: their next wavelet transform is then free of the
+        coarse grid's aliasing, and the order-2 coefficients differ from
+        ``oversampling=0``'s by up to about 1 % of the largest (measured on white
+        noise, J = 3).
 
     Notes
     -----
@@ -76,11 +88,12 @@ class Scattering2D(CascadeTransform, ScatteringBase):
     _side_may_equal_2J = False
 
     def __init__(self, J, shape, L=8, max_order=2, out_type="array", *, batch_size=None,
-                 check_finite=True, fast=False):
+                 check_finite=True, fast=False, oversampling=0):
         super().__init__(out_type=out_type, batch_size=batch_size, check_finite=check_finite)
         self.fast = bool(fast)
         self._ops = None
         self.J = check_int("J", J, minimum=1)
+        self.oversampling = check_int("oversampling", oversampling, minimum=0, maximum=self.J)
         self.shape = check_shape(shape, 2)
         self.L = check_int("L", L, minimum=1)
         self.max_order = check_int("max_order", max_order, minimum=1, maximum=MAX_ORDER)
@@ -95,7 +108,8 @@ class Scattering2D(CascadeTransform, ScatteringBase):
         self._bank = None
         bank_j = np.repeat(np.arange(self.J), self.L)
         self.plan = build_plan({m: bank_j for m in range(1, self.max_order + 1)},
-                               self.max_order, k_cap=self.J, k_out=self.J,
+                               self.max_order, k_cap=self.J - self.oversampling,
+                               k_out=self.J - self.oversampling,
                                max_paths=group_cap(self.padded_shape))
 
     @property
@@ -127,12 +141,22 @@ class Scattering2D(CascadeTransform, ScatteringBase):
     def output_channels(self) -> int:
         return self.plan.n_paths
 
+    @property
+    def output_step(self) -> int:
+        """Pixels between output samples, ``2**(J - oversampling)``."""
+        return 2 ** (self.J - self.oversampling)
+
     def output_shape(self):
-        return (self.output_channels, self.shape[0] // 2**self.J, self.shape[1] // 2**self.J)
+        step = self.output_step
+        return (self.output_channels, self.shape[0] // step, self.shape[1] // step)
 
     def _compute_chunk(self, backend, x, filters):
         out = self._cascade(backend, backend.pad(x, self.pads, mode="reflect"), filters)
-        return out[..., 1:-1, 1:-1]
+        # drop the samples of the padding: one sample of 2**J on each side (Kymatio's
+        # convention), i.e. 2**oversampling samples of the finer grid
+        first = 2**self.oversampling
+        _, M, N = self.output_shape()
+        return out[..., first:first + M, first:first + N]
 
     @property
     def bank_levels(self) -> range:
