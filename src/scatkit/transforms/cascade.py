@@ -240,10 +240,10 @@ def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequ
     per modulus).  A wavelet product is folded to the child's resolution from
     the blocks of aliases where the wavelets are not negligible
     (:func:`fold_terms`), so neither the full spectrum nor the full-resolution
-    product is formed; the low-pass is applied the same way.  A modulus that
-    no group reads is low-passed in space instead when the low-pass is
-    separable and that is cheaper (:class:`SeparableLowPass`): it then needs
-    no FFT at all.
+    product is formed; the low-pass is applied the same way.  Where the
+    low-pass is separable and that is cheaper (:func:`low_pass_in_space`), it is
+    applied in space instead (:class:`SeparableLowPass`): a modulus that no group
+    reads then needs no FFT at all.
     """
     spatial0 = tuple(U0.shape[-ndim:])
     if ops is None:
@@ -666,8 +666,9 @@ def separable_low_pass(phi_full: np.ndarray, out_shape: tuple[int, ...],
 @dataclass
 class CascadeOps:
     """Precomputed fold terms of a plan: ``wave[gid]`` and ``low[k]`` (NumPy), and
-    the spatial low-passes ``spatial[k]`` of the moduli no group reads; converted
-    per backend, device and dtype by :meth:`to` (and cached)."""
+    the spatial low-passes ``spatial[k]`` (see :func:`low_pass_in_space` for which
+    moduli use them); converted per backend, device and dtype by :meth:`to` (and
+    cached)."""
 
     wave: dict
     low: dict
@@ -717,9 +718,10 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
     so float32 terms equal float64 terms converted later).  Groups that read
     the same rows of the same bank at the same resolution share one list of
     terms.  Wavelet terms are packed (:func:`pack_terms`) where that applies, and
-    the low-pass at a resolution where some group has no children is also kept as
-    a :class:`SeparableLowPass` when it is separable and cheaper
-    (:data:`SPATIAL_LOW_PASS_MAX_COST`).
+    the low-pass at a resolution is also kept as a :class:`SeparableLowPass` when
+    it is separable, cheaper (:data:`SPATIAL_LOW_PASS_MAX_COST`) and some modulus
+    there will use it: one without children, or any on a grid of at most
+    :data:`SPATIAL_WITH_CHILDREN_MAX_BINS` bins.
     """
     shape = tuple(shape)
     to_np = (lambda a: a) if isinstance(next(iter(psi.values()))[0], np.ndarray) else (
