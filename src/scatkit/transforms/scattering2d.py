@@ -58,7 +58,9 @@ class Scattering2D(CascadeTransform, ScatteringBase):
         Trade exactness for speed: Fourier bins where every filter is below
         ``cascade.FAST_EPS`` of its peak are skipped (most periodization
         aliases) instead of ``cascade.EXACT_EPS``; docs/BENCHMARKS.md gives the
-        measured difference to the exact coefficients.
+        measured difference to the exact coefficients.  Since the exact mode packs
+        its folds and low-passes in space, the fast mode is hardly faster in 2D
+        (2D J=2 L=8 on 1024 x 28x28: 166 against 164 ms).
     oversampling : int, default 0
         Sample the averaged output every :math:`2^{J - o}` pixels instead of
         every :math:`2^J` (``0 <= o <= J``), as Bruna & Mallat (2013) and Oyallon
