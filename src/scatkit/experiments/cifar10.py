@@ -41,6 +41,7 @@ Gaussian SVM: 17.7% error); see ``docs/cifar10.md``.
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -160,8 +161,7 @@ def oversampled_scattering(S, images, oversampling=OVERSAMPLING, eps=KERNEL_LOG_
 
 def _oversampled(S, oversampling):
     """``S`` (translation ``ColourScattering``) sampled ``oversampling`` times more densely
-    per axis: a copy built once per factor and kept on ``S``."""
-    from ..colour import ColourScattering
+    per axis (:func:`_colour_scattering`: built once per set of parameters)."""
     from ..transforms.base import check_int
 
     o = check_int("oversampling", oversampling, minimum=1)
@@ -169,13 +169,18 @@ def _oversampled(S, oversampling):
         raise ValueError(f"oversampling={o} must be a power of 2 dividing 2**J = {2 ** S.J}")
     if o == 1:
         return S
-    cache = S.__dict__.setdefault("_oversampled", {})
-    if o not in cache:
-        base = S.scattering
-        cache[o] = ColourScattering(S.J, S.shape, L=S.L, colour=S.colour,
-                                    max_order=base.max_order,
-                                    oversampling=base.oversampling + o.bit_length() - 1)
-    return cache[o]
+    return _colour_scattering(S.J, tuple(S.shape), S.L, S.colour, S.scattering.max_order,
+                              S.scattering.oversampling + o.bit_length() - 1)
+
+
+@functools.lru_cache(maxsize=4)
+def _colour_scattering(J, shape, L, colour, max_order, oversampling):
+    """A translation ``ColourScattering`` (filters and fold terms built on first use, then
+    kept for the next batches)."""
+    from ..colour import ColourScattering
+
+    return ColourScattering(J, shape, L=L, colour=colour, max_order=max_order,
+                            oversampling=oversampling)
 
 
 def pca_basis(Z, n_components):
