@@ -17,7 +17,8 @@ standardised) of all 60,000 images, then for each:
 ``mirror`` (kernel only): the experiment's ``scat_kernel_mirror`` features
 (:func:`scatkit.experiments.cifar10.mirror_view_features`: oversampled translation
 scattering of each image and its mirror image, PCA) and its mirror-invariant kernel
-(``n_views=2``, grids ``MIRROR_GAMMA_SCALES`` and ``MIRROR_ALPHAS`` unless given).
+(``n_views=2``, grids ``MIRROR_GAMMA_SCALES`` and ``MIRROR_ALPHAS`` unless given);
+``--extra-j 2`` concatenates the J = 2 scattering to those features.
 
 Prints the test error of each and the seconds of each stage.  Features are computed
 and cached by the experiment's own :func:`scatkit.experiments.cifar10.scattering_features`
@@ -29,7 +30,7 @@ feature sets, all three classifiers; ``mirror`` only with ``kernel``).
 
     SCATKIT_DATA=/path/to/data python scripts/cifar10_unsupervised_full.py OUT \
         [translation] [rigid_motion] [mirror] [--classifiers ridge,nystroem,kernel] \
-        [--gamma-scales 0.5,1,2] [--alphas 0.01,0.1,1]
+        [--gamma-scales 0.5,1,2] [--alphas 0.01,0.1,1] [--extra-j 2]
 
 ``--gamma-scales`` and ``--alphas`` replace the kernels' candidate grids (default: the
 experiment's ``KERNEL_GAMMA_SCALES`` and ``KERNEL_ALPHAS``, and for ``mirror``
@@ -96,7 +97,8 @@ CLASSIFIERS = ("ridge", "nystroem", "kernel")
 
 
 def main(out: str, names: list[str], classifiers: list[str],
-         gamma_scales=KERNEL_GAMMA_SCALES, alphas=KERNEL_ALPHAS, mirror_grids=(None, None)) -> None:
+         gamma_scales=KERNEL_GAMMA_SCALES, alphas=KERNEL_ALPHAS, mirror_grids=(None, None),
+         extra_J=()) -> None:
     ctx = Context(name="cifar10", quick=False, out_dir=Path(out), progress=True)
     t0 = time.perf_counter()
     cache = ctx.path("cache")
@@ -106,13 +108,16 @@ def main(out: str, names: list[str], classifiers: list[str],
     report = {"load_seconds": round(time.perf_counter() - t0, 1)}
     for name in names:
         if name == "mirror":
-            Mtr, Mte, s_m = mirror_view_features(ctx, "scat_mirror", train.images, test.images,
-                                                 J_UNSUP, L_TRANSLATION, seed=ctx.seed)
+            cname = "scat_mirror" + "".join(f"_j{j}" for j in sorted(extra_J))
+            Mtr, Mte, s_m = mirror_view_features(ctx, cname, train.images, test.images,
+                                                 J_UNSUP, L_TRANSLATION, seed=ctx.seed,
+                                                 extra_J=extra_J)
             err, chosen, sec = kernel_ridge_error(
                 Mtr, ytr, Mte, yte, progress=ctx.tqdm, n_views=2, standardise=False,
                 gamma_scales=mirror_grids[0] or MIRROR_GAMMA_SCALES,
                 alphas=mirror_grids[1] or MIRROR_ALPHAS)
-            report[name] = {"n_features": int(Mtr.shape[1]), "feature_seconds": round(s_m, 1),
+            report[name] = {"extra_J": list(extra_J),
+                            "n_features": int(Mtr.shape[1]), "feature_seconds": round(s_m, 1),
                             "kernel_test_error_pct": round(err, 2), "kernel": chosen,
                             "kernel_seconds": round(sec, 1)}
             print(json.dumps({name: report[name]}), flush=True)
@@ -154,6 +159,10 @@ if __name__ == "__main__":
                              "(default: the experiment's grid of each pipeline)")
     parser.add_argument("--alphas", default=None,
                         help="kernel ridge penalties to choose from (default: the experiment's)")
+    parser.add_argument("--extra-j", default="",
+                        help="mirror: comma-separated averaging scales whose scattering is "
+                             "concatenated to the oversampled J = 3 features (cached as "
+                             "scat_mirror_j<J>...; default: none)")
     args = parser.parse_args()
     bad = sorted(set(args.features) - set(FEATURE_NAMES))
     if bad:
@@ -173,5 +182,12 @@ if __name__ == "__main__":
         parser.error("--gamma-scales and --alphas take comma-separated numbers")
     if any(g is not None and (not g or min(g) <= 0) for g in given):
         parser.error("--gamma-scales and --alphas take positive numbers")
+    try:
+        extra_J = tuple(int(v) for v in args.extra_j.split(",") if v)
+    except ValueError:
+        parser.error("--extra-j takes comma-separated integers")
+    if any(not 1 <= j <= 4 for j in extra_J):
+        parser.error("--extra-j takes scales from 1 to 4 (32-pixel images)")
     main(args.out, names, chosen,
-         given[0] or KERNEL_GAMMA_SCALES, given[1] or KERNEL_ALPHAS, mirror_grids=given)
+         given[0] or KERNEL_GAMMA_SCALES, given[1] or KERNEL_ALPHAS, mirror_grids=given,
+         extra_J=extra_J)

@@ -135,3 +135,9 @@ def test_mirror_views_of_a_mirrored_image_are_swapped(tmp_path):
     # other parameters: recomputed, not read back
     other = mirror_view_features(ctx, "m", train, test, 2, 4, n_components=4, n_pca_fit=10)
     assert other[0].shape == (12, 8) and other[2] > 0
+    # extra scales: their features join before the PCA (more directions available), and the
+    # cache made without them is not read back
+    extra = mirror_view_features(ctx, "m", train, test, 2, 4, n_components=4, n_pca_fit=10,
+                                 extra_J=(1,))
+    assert extra[0].shape == (12, 8) and extra[2] > 0
+    assert not np.allclose(extra[0], other[0], atol=1e-3)

@@ -209,10 +209,14 @@ def pca_basis(Z, n_components):
 
 def mirror_view_features(ctx, name, train_images, test_images, J, L, seed=0,
                          n_components=KERNEL_PCA, n_pca_fit=KERNEL_PCA_FIT,
-                         oversampling=OVERSAMPLING, eps=KERNEL_LOG_EPS):
+                         oversampling=OVERSAMPLING, eps=KERNEL_LOG_EPS, extra_J=()):
     """Features of ``scat_kernel_mirror``: for each image and its mirror image,
     :func:`oversampled_scattering` (YUV), standardised and projected on its first
     ``n_components`` principal directions; rows ``[image, mirror image]``.
+
+    ``extra_J``: averaging scales whose log scattering (YUV, same ``L`` and ``eps``,
+    sampled every :math:`2^{J'}` pixels) is concatenated to the oversampled ``J``
+    features before the standardisation (default: none).
 
     The means, standard deviations and principal directions come from ``n_pca_fit``
     random training images (seeded by ``seed``), never from test images; the
@@ -231,8 +235,10 @@ def mirror_view_features(ctx, name, train_images, test_images, J, L, seed=0,
 
     # ``transform_oversampling``: computed by the transform's own oversampling (caches
     # made with the earlier shifted-image construction lack the key: recomputed)
+    extra_J = tuple(sorted(set(int(j) for j in extra_J)))
     config = dict(J=J, L=L, seed=seed, n_components=n_components, n_pca_fit=n_pca_fit,
-                  oversampling=oversampling, eps=eps, transform_oversampling=1)
+                  oversampling=oversampling, eps=eps, transform_oversampling=1,
+                  extra_J=sum(2**j for j in extra_J))  # a number: the scales as bits
     paths = [ctx.path("cache") / f"{name}_{split}.npz" for split in ("train", "test")]
     if all(p.is_file() for p in paths):
         out = []
@@ -246,9 +252,12 @@ def mirror_view_features(ctx, name, train_images, test_images, J, L, seed=0,
     start = time.perf_counter()
     S = ColourScattering(J, (SIDE, SIDE), L=L, colour="yuv")
 
+    extras = [_colour_scattering(j, (SIDE, SIDE), L, "yuv", 2, 0) for j in extra_J]
+
     def flat(images):
-        F = oversampled_scattering(S, images, oversampling, eps)
-        return F.reshape(len(F), -1)
+        parts = [oversampled_scattering(S, images, oversampling, eps)]
+        parts += [oversampled_scattering(T, images, 1, eps) for T in extras]
+        return np.concatenate([F.reshape(len(F), -1) for F in parts], axis=1)
 
     fit = np.random.default_rng(seed).permutation(len(train_images))[:n_pca_fit]
     F = np.concatenate([flat(train_images[fit[i:i + SCAT_BATCH]])
