@@ -125,18 +125,38 @@ def view_kernel_block(A, B, gamma, sq_a=None, sq_b=None):
         :func:`gaussian_kernel_block` of the single views when :math:`V = 1`.
     """
     V = A.shape[1]
-    if V == 1:
-        return gaussian_kernel_block(A[:, 0], B[:, 0], gamma,
-                                     None if sq_a is None else sq_a[:, 0],
-                                     None if sq_b is None else sq_b[:, 0])
-    sq_a = np.stack([squared_norms(A[:, a]) for a in range(V)], 1) if sq_a is None else sq_a
-    sq_b = np.stack([squared_norms(B[:, b]) for b in range(V)], 1) if sq_b is None else sq_b
-    out = np.zeros((len(A), len(B)), dtype=np.result_type(A, B))
-    tmp = np.empty_like(out)
-    for a in range(V):
-        for b in range(V):
-            out += gaussian_kernel_block(A[:, a], B[:, b], gamma, sq_a[:, a], sq_b[:, b], out=tmp)
-    out *= 1.0 / V ** 2
+    sq_a = view_norms(A) if sq_a is None else sq_a
+    sq_b = view_norms(B) if sq_b is None else sq_b
+    out = np.empty((len(A), len(B)), dtype=np.result_type(A, B))
+    tmp = out if V == 1 else np.empty_like(out)
+    distances = (squared_distances(A[:, a], B[:, b], sq_a[:, a], sq_b[:, b], out=tmp)
+                 for a in range(V) for b in range(V))
+    return _mean_exp(distances, gamma, V, out, tmp)
+
+
+def view_norms(X):
+    """:func:`squared_norms` of each view of ``X`` (n, V, d): shape (n, V)."""
+    return np.stack([squared_norms(X[:, a]) for a in range(X.shape[1])], 1)
+
+
+def _mean_exp(distances, gamma, V, out, tmp):
+    r""":math:`\frac{1}{V^2}\sum \exp(-\gamma D)` over the :math:`V^2` squared-distance
+    arrays ``distances`` yields (each may be ``tmp`` itself), into ``out``.
+
+    The one place of this arithmetic: the classifier's kernel blocks and the grid
+    search's kernels from stored distances (:func:`validation_errors`) go through it,
+    so that each grid point gives the predictions of its own fit.
+    """
+    if V > 1:
+        out[...] = 0.0
+    for d in distances:
+        np.multiply(d, -gamma, out=tmp)
+        if V == 1:
+            np.exp(tmp, out=out)
+        else:
+            out += np.exp(tmp, out=tmp)
+    if V > 1:
+        out *= 1.0 / V ** 2
     return out
 
 
@@ -284,8 +304,7 @@ def validation_errors(X_fit, y_fit, X_val, y_val, gamma_scales, alphas, n_views=
     block, X, Y = clf._fit_inputs(X_fit, y_fit)
     Xv, y_val, classes = clf._test_inputs(X_val), np.asarray(y_val), clf.classes_
     n, V = X.shape[:2]
-    sq = [squared_norms(X[:, a]) for a in range(V)]
-    sqv = [squared_norms(Xv[:, a]) for a in range(V)]
+    sq, sqv = view_norms(X).T, view_norms(Xv).T
     pairs = [(a, b) for a in range(V) for b in range(V)]
     D = {p: np.empty((n, n), dtype=X.dtype) for p in pairs}
     for i0 in range(0, n, block):  # lower triangle, as _lower_kernel forms it
@@ -313,26 +332,17 @@ def validation_errors(X_fit, y_fit, X_val, y_val, gamma_scales, alphas, n_views=
 
 
 def _average_exp(D, pairs, gamma, V, lower_blocks=None):
-    r""":math:`\frac{1}{V^2}\sum_{(a,b)} \exp(-\gamma D_{ab})` with the operations of
-    :func:`view_kernel_block`, in the same order; with ``lower_blocks``, only the blocks of
-    the lower triangle that :func:`_lower_kernel` forms are computed."""
+    r""":func:`_mean_exp` of the stored distances ``D[(a, b)]``; with ``lower_blocks``,
+    only the blocks of the lower triangle that :func:`_lower_kernel` forms."""
     first = D[pairs[0]]
-    out = np.zeros_like(first) if V > 1 else np.empty_like(first)
-    tmp = np.empty_like(first)
+    out, tmp = np.empty_like(first), np.empty_like(first)
     n = len(first)
     rows = [(i0, min(i0 + lower_blocks, n)) for i0 in range(0, n, lower_blocks)] \
         if lower_blocks else [(0, n)]
     for i0, i1 in rows:
         cols = i1 if lower_blocks else first.shape[1]
-        o, t = out[i0:i1, :cols], tmp[i0:i1, :cols]
-        for p in pairs:
-            np.multiply(D[p][i0:i1, :cols], -gamma, out=t)
-            if V == 1:
-                np.exp(t, out=o)
-            else:
-                o += np.exp(t, out=t)
-        if V > 1:
-            o *= 1.0 / V ** 2
+        _mean_exp((D[p][i0:i1, :cols] for p in pairs), gamma, V, out[i0:i1, :cols],
+                  tmp[i0:i1, :cols])
     return out
 
 
@@ -435,7 +445,7 @@ class GaussianKernelRidgeClassifier(ClassifierMixin, BaseEstimator):
         block, X, Y = self._fit_inputs(X, y)
         self.gamma_ = (median_gamma(X[:, 0], random_state=self.random_state) * self.gamma_scale
                        if isinstance(self.gamma, str) else float(self.gamma))
-        sq = np.stack([squared_norms(X[:, a]) for a in range(X.shape[1])], 1)
+        sq = view_norms(X)
         K = _lower_kernel(X, self.gamma_, sq, block)
         self.dual_coef_ = cholesky_solve_kernel(K, Y, float(self.alpha), block)
         del K
@@ -494,5 +504,5 @@ class GaussianKernelRidgeClassifier(ClassifierMixin, BaseEstimator):
 
 
 __all__ = ["GaussianKernelRidgeClassifier", "gaussian_kernel_block", "view_kernel_block",
-           "squared_distances", "validation_errors", "median_gamma",
+           "squared_distances", "validation_errors", "median_gamma", "view_norms",
            "cholesky_solve_kernel", "squared_norms"]
