@@ -231,8 +231,6 @@ def mirror_view_features(ctx, name, train_images, test_images, J, L, seed=0,
     seconds : float
         Wall-clock seconds of the computation (0 when read from the cache).
     """
-    from ..colour import ColourScattering
-
     # ``transform_oversampling``: computed by the transform's own oversampling (caches
     # made with the earlier shifted-image construction lack the key: recomputed)
     extra_J = tuple(sorted(set(int(j) for j in extra_J)))
@@ -250,9 +248,7 @@ def mirror_view_features(ctx, name, train_images, test_images, J, L, seed=0,
                 and [len(a) for a in out] == [len(train_images), len(test_images)]):
             return out[0], out[1], 0.0
     start = time.perf_counter()
-    S = ColourScattering(J, (SIDE, SIDE), L=L, colour="yuv")
-
-    extras = [_colour_scattering(j, (SIDE, SIDE), L, "yuv", 2, 0) for j in extra_J]
+    S, *extras = (_colour_scattering(j, (SIDE, SIDE), L, "yuv", 2, 0) for j in (J, *extra_J))
 
     def flat(images):
         parts = [oversampled_scattering(S, images, oversampling, eps)]
