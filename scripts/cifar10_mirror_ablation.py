@@ -4,24 +4,33 @@ Starts from the experiment's ``scat_kernel_mirror`` features (YUV translation sc
 J = 3, L = 8, sampled every 4 pixels by ``Scattering2D(..., oversampling=1)``,
 log(S + 0.01), standardised, 3,000 principal directions, image and mirror image) and
 prints the validation error of the mirror-averaged Gaussian-kernel ridge classifier,
-best over the width factors ``0.25, 0.5, 1`` x the median heuristic and the penalties
+best over the width factors ``0.25, 0.5, 1, 2`` x the median heuristic and the penalties
 ``0.01, 0.03, 0.1`` (:func:`scatkit.learn.kernel_ridge.validation_errors`), on the
 10,000 + 5,000 training images that choose the experiment's kernel widths (the first
 15,000 of ``default_rng(0).permutation(50000)``; no test image is read), for:
 
 - ``base``: the features as they are;
-- ``order1x2``, ``order1x3``: orders 0 and 1 multiplied by 2 (3) after the
+- ``order1x2``, ``order1x3``, ``order1x4``: orders 0 and 1 multiplied by 2 (3, 4) after the
   standardisation. Standardised, each feature has unit variance, and order 2 has 8
   times as many features as orders 0 and 1 together (192 against 25 per colour and
   position), so it dominates the distances;
-- ``chroma05``: the U and V features multiplied by 0.5 after the standardisation;
+- ``chroma05``, ``chroma025``: the U and V features multiplied by 0.5 (0.25) after the
+  standardisation;
 - ``pca5000``: 5,000 principal directions instead of 3,000;
 - ``contrast``: each image's scattering divided by the standard deviation of its
   luminance (plus ``CONTRAST_FLOOR``) before the log: a contrast normalisation (the
   scattering is homogeneous of degree 1, so this is the scattering of the
-  normalised image).
+  normalised image);
+- ``upsample``: the images interpolated to 64 x 64 (cubic splines, mirrored borders),
+  then J = 4 sampled every 8 pixels of the 64 x 64 grid (the same 8 x 8 positions and
+  averaging size in the original image), without the paths through the finest scale,
+  which sees only the interpolation (217 paths, as ``base``): the finest wavelets
+  kept are then well inside the band instead of folded at the Nyquist frequency, and
+  every modulus is sampled twice as densely as at 32 x 32 (the 64 x 64 input size
+  and J = 4 of Oyallon's ScatNetLight configuration for CIFAR-10).
 
-Variants may be named (default: all, in this order). Standardisation statistics and
+Variants may be named, and combined with ``+`` (``order1x3+upsample``; default: each
+variant alone, in this order). Standardisation statistics and
 principal directions come from the 10,000 fitting images. About 20 minutes and 14 GB
 on 2 cores.
 
@@ -38,19 +47,32 @@ import numpy as np
 from scatkit.colour import RGB_TO_YUV, ColourScattering
 from scatkit.datasets import load_cifar10
 from scatkit.experiments.cifar10 import (J_UNSUP, KERNEL_LOG_EPS, KERNEL_PCA, L_TRANSLATION,
-                                         OVERSAMPLING, SCAT_BATCH, oversampled_scattering,
-                                         pca_basis)
+                                         OVERSAMPLING, SCAT_BATCH, feature_weights,
+                                         oversampled_scattering, pca_basis)
 from scatkit.learn.kernel_ridge import validation_errors
 
 N_FIT, N_VAL = 10000, 5000
-SCALES, ALPHAS = (0.25, 0.5, 1.0), (0.01, 0.03, 0.1)
+SCALES, ALPHAS = (0.25, 0.5, 1.0, 2.0), (0.01, 0.03, 0.1)
 #: added to each image's luminance standard deviation (images in [0, 1]) by ``contrast``
 CONTRAST_FLOOR = 0.05
 
-#: name: (weight of orders 0 and 1, weight of U and V, principal directions, contrast)
-VARIANTS = {"base": (1.0, 1.0, KERNEL_PCA, False), "order1x2": (2.0, 1.0, KERNEL_PCA, False),
-            "order1x3": (3.0, 1.0, KERNEL_PCA, False), "chroma05": (1.0, 0.5, KERNEL_PCA, False),
-            "pca5000": (1.0, 1.0, 5000, False), "contrast": (1.0, 1.0, KERNEL_PCA, True)}
+#: upsampling factor of the ``upsample`` variants
+UPSAMPLE = 2
+
+#: what each variant changes; names joined by "+" combine their changes
+DEFAULTS = dict(low=1.0, chroma=1.0, pca=KERNEL_PCA, contrast=False, features="base")
+VARIANTS = {"base": {}, "order1x2": dict(low=2.0), "order1x3": dict(low=3.0),
+            "order1x4": dict(low=4.0), "chroma05": dict(chroma=0.5),
+            "chroma025": dict(chroma=0.25), "pca5000": dict(pca=5000),
+            "contrast": dict(contrast=True), "upsample": dict(features="upsample")}
+
+
+def settings(name):
+    """The settings of a variant name such as ``order1x3+upsample``."""
+    out = dict(DEFAULTS)
+    for part in name.split("+"):
+        out.update(VARIANTS[part])
+    return out
 
 
 def raw_features(S, images):
@@ -59,6 +81,32 @@ def raw_features(S, images):
                                                    KERNEL_LOG_EPS)
                             for i in range(0, len(x), SCAT_BATCH)])
             for x in (images, images[:, :, ::-1])]
+
+
+def upsampled_features(images):
+    """log(S + 0.01) of the images interpolated ``UPSAMPLE`` times per axis, at
+    J = J_UNSUP + 1 (the same averaging size in the original pixels), sampled every 8
+    pixels of the upsampled grid, without the paths through j = 0; images and mirror
+    images, (N, 3, C, 8, 8) float32, and the ``meta()`` of the paths kept."""
+    from scipy.ndimage import zoom
+
+    from scatkit.colour import to_channels_first
+    from scatkit.experiments.cifar10 import _colour_scattering
+
+    T = _colour_scattering(J_UNSUP + 1, (32 * UPSAMPLE,) * 2, L_TRANSLATION, "yuv", 2,
+                           OVERSAMPLING.bit_length())
+    meta = {k: np.asarray(v) for k, v in T.meta().items()}
+    keep = ~np.any(meta["j"] == 0, axis=1)
+    out = []
+    for x in (images, images[:, :, ::-1]):
+        parts = []
+        for i in range(0, len(x), SCAT_BATCH):
+            z = zoom(to_channels_first(x[i:i + SCAT_BATCH]), (1, 1, UPSAMPLE, UPSAMPLE),
+                     order=3, mode="reflect", grid_mode=True)
+            parts.append(np.log(np.abs(T(z.astype(np.float32))[:, :, keep]) + KERNEL_LOG_EPS)
+                         .astype(np.float32))
+        out.append(np.concatenate(parts))
+    return out, {k: v[keep] for k, v in meta.items()}
 
 
 def luminance_std(images):
@@ -73,7 +121,7 @@ def prepare(views, weights, n_components):
     mean = flat[0][:N_FIT].mean(0, dtype=np.float64)
     std = flat[0][:N_FIT].std(0, dtype=np.float64)
     std[std == 0] = 1.0
-    scale = (weights.reshape(-1) / std).astype(np.float32)
+    scale = (weights / std).astype(np.float32)
     mean = mean.astype(np.float32)
     Z = [(F - mean) * scale for F in flat]
     P = pca_basis(Z[0][:N_FIT], n_components)
@@ -87,17 +135,21 @@ def main(out, names):
     idx = np.random.default_rng(0).permutation(len(train))[:N_FIT + N_VAL]
     images, y = train.images[idx], train.labels[idx]
     S = ColourScattering(J_UNSUP, (32, 32), L=L_TRANSLATION, colour="yuv")
-    views = raw_features(S, images)
-    order = np.asarray(S.meta()["order"])
+    kinds = {settings(name)["features"] for name in names}
+    raw = {}
+    if "base" in kinds:
+        raw["base"] = raw_features(S, images), S.meta()
+    if "upsample" in kinds:
+        raw["upsample"] = upsampled_features(images)
     print(f"features: {time.perf_counter() - start:.0f} s", flush=True)
     report = {}
     for name in names:
-        w_low, w_chroma, k, contrast = VARIANTS[name]
+        opt = settings(name)
+        w_low, w_chroma, k, contrast = opt["low"], opt["chroma"], opt["pca"], opt["contrast"]
+        views, meta = raw[opt["features"]]
+        order = np.asarray(meta["order"])
         t = time.perf_counter()
-        weights = np.ones(views[0].shape[1:3])
-        weights[:, order <= 1] *= w_low
-        weights[1:] *= w_chroma
-        weights = np.broadcast_to(weights[..., None, None], views[0].shape[1:])
+        weights = feature_weights(order, views[0][0, 0, 0].size, w_low, w_chroma)
         these = views
         if contrast:
             c = (luminance_std(images) + CONTRAST_FLOOR).reshape(-1, 1, 1, 1, 1)
@@ -119,6 +171,6 @@ def main(out, names):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or set(sys.argv[2:]) - set(VARIANTS):
+    if len(sys.argv) < 2 or {p for n in sys.argv[2:] for p in n.split("+")} - set(VARIANTS):
         sys.exit(__doc__.split("\n\n")[-1])
     main(sys.argv[1], sys.argv[2:] or list(VARIANTS))

@@ -141,3 +141,28 @@ def test_mirror_views_of_a_mirrored_image_are_swapped(tmp_path):
                                  extra_J=(1,))
     assert extra[0].shape == (12, 8) and extra[2] > 0
     assert not np.allclose(extra[0], other[0], atol=1e-3)
+    # a low-order weight changes the features and is part of the cache key
+    weighted = mirror_view_features(ctx, "m", train, test, 2, 4, n_components=4,
+                                    n_pca_fit=10, low_order_weight=3.0)
+    assert weighted[2] > 0 and not np.allclose(weighted[0], other[0], atol=1e-3)
+
+
+def test_feature_weights_follow_the_layout_of_the_features():
+    """The weighted features are exactly those of the paths of orders 0 and 1 (and of
+    the U and V channels), at every position, with and without oversampling."""
+    from scatkit.colour import ColourScattering
+    from scatkit.experiments.cifar10 import feature_weights, oversampled_scattering
+
+    S = ColourScattering(2, (32, 32), L=4, colour="yuv")
+    order = np.asarray(S.meta()["order"])
+    images = _images(2)
+    for o in (1, 2):
+        F = oversampled_scattering(S, images, o)
+        w = feature_weights(order, F[0, 0, 0].size, 2.5, 0.5)
+        assert w.shape == (F[0].size,) and set(np.unique(w)) == {0.5, 1.0, 1.25, 2.5}
+        flat = F.reshape(2, -1)
+        np.testing.assert_array_equal(flat[:, w == 2.5], F[:, 0, order <= 1].reshape(2, -1))
+        np.testing.assert_array_equal(flat[:, w == 1.0], F[:, 0, order == 2].reshape(2, -1))
+        np.testing.assert_array_equal(flat[:, w == 1.25], F[:, 1:, order <= 1].reshape(2, -1))
+        np.testing.assert_array_equal(flat[:, w == 0.5], F[:, 1:, order == 2].reshape(2, -1))
+    np.testing.assert_array_equal(feature_weights(order, 4), 1.0)

@@ -70,6 +70,10 @@ KERNEL_SELECT_FIT, KERNEL_SELECT_VAL = 10000, 5000
 #: factors and penalties (chosen as for ``scat_kernel``).  Chosen on 10,000 + 5,000
 #: training images (docs/cifar10.md), never on test images.
 OVERSAMPLING, KERNEL_LOG_EPS, KERNEL_PCA, KERNEL_PCA_FIT = 2, 1e-2, 3000, 10000
+#: ``scat_kernel_mirror``: weights of the orders 0 and 1 and of the chrominance after
+#: the standardisation (:func:`feature_weights`; chosen on training images,
+#: docs/cifar10.md)
+KERNEL_LOW_ORDER_WEIGHT, KERNEL_CHROMA_WEIGHT = 1.0, 1.0
 MIRROR_GAMMA_SCALES, MIRROR_ALPHAS = (0.125, 0.25, 0.5, 1.0), (1e-2, 3e-2, 1e-1)
 #: CNN recipe: width, epochs, batch, learning rate, momentum, weight decay
 CNN_WIDTH, EPOCHS, BATCH, LR, MOMENTUM, WEIGHT_DECAY = 128, 30, 128, 0.05, 0.9, 5e-4
@@ -207,12 +211,46 @@ def pca_basis(Z, n_components):
     return (Z.T @ (U[:, :k] / np.sqrt(w[:k]))).astype(np.float32)
 
 
+def feature_weights(order, n_positions, low_order_weight=1.0, chroma_weight=1.0):
+    """Weight of each flattened feature of a YUV colour scattering laid out as
+    ``(3, n_paths, *positions)`` (:func:`oversampled_scattering`'s output for one
+    image): ``low_order_weight`` for the paths of orders 0 and 1, times
+    ``chroma_weight`` for the U and V channels.
+
+    Standardised, every feature has unit variance, so each group weighs in the
+    Euclidean distances of a Gaussian kernel by its number of features: order 2 has
+    far more paths than orders 0 and 1 together (192 against 25 per colour channel
+    and position at J = 3, L = 8), and the two chrominance channels twice as many
+    features as the luminance.  The weights change those shares (chosen on training
+    images, ``scripts/cifar10_mirror_ablation.py``).
+
+    Parameters
+    ----------
+    order : array of int, shape (n_paths,)
+        The order of each path (``meta()["order"]``).
+    n_positions : int
+        Spatial samples per path and channel.
+
+    Returns
+    -------
+    ndarray of shape (3 * n_paths * n_positions,), float64
+    """
+    order = np.asarray(order)
+    w = np.where(order <= 1, float(low_order_weight), 1.0)[None, :] \
+        * np.array([1.0, chroma_weight, chroma_weight])[:, None]
+    return np.repeat(w.ravel(), int(n_positions))
+
+
 def mirror_view_features(ctx, name, train_images, test_images, J, L, seed=0,
                          n_components=KERNEL_PCA, n_pca_fit=KERNEL_PCA_FIT,
-                         oversampling=OVERSAMPLING, eps=KERNEL_LOG_EPS, extra_J=()):
+                         oversampling=OVERSAMPLING, eps=KERNEL_LOG_EPS, extra_J=(),
+                         low_order_weight=KERNEL_LOW_ORDER_WEIGHT,
+                         chroma_weight=KERNEL_CHROMA_WEIGHT):
     """Features of ``scat_kernel_mirror``: for each image and its mirror image,
-    :func:`oversampled_scattering` (YUV), standardised and projected on its first
-    ``n_components`` principal directions; rows ``[image, mirror image]``.
+    :func:`oversampled_scattering` (YUV), standardised, weighted
+    (:func:`feature_weights`: ``low_order_weight`` for orders 0 and 1,
+    ``chroma_weight`` for U and V), and projected on its first ``n_components``
+    principal directions; rows ``[image, mirror image]``.
 
     ``extra_J``: averaging scales whose log scattering (YUV, same ``L`` and ``eps``,
     sampled every :math:`2^{J'}` pixels) is concatenated to the oversampled ``J``
@@ -236,7 +274,8 @@ def mirror_view_features(ctx, name, train_images, test_images, J, L, seed=0,
     extra_J = tuple(sorted(set(int(j) for j in extra_J)))
     config = dict(J=J, L=L, seed=seed, n_components=n_components, n_pca_fit=n_pca_fit,
                   oversampling=oversampling, eps=eps, transform_oversampling=1,
-                  extra_J=sum(2**j for j in extra_J))  # a number: the scales as bits
+                  extra_J=sum(2**j for j in extra_J),  # a number: the scales as bits
+                  low_order_weight=low_order_weight, chroma_weight=chroma_weight)
     paths = [ctx.path("cache") / f"{name}_{split}.npz" for split in ("train", "test")]
     if all(p.is_file() for p in paths):
         out = []
@@ -260,9 +299,14 @@ def mirror_view_features(ctx, name, train_images, test_images, J, L, seed=0,
                         for i in ctx.tqdm(range(0, len(fit), SCAT_BATCH), desc=f"{name} PCA")])
     mean, std = F.mean(0, dtype=np.float64), F.std(0, dtype=np.float64)
     std[std == 0] = 1.0
-    P = pca_basis((F - mean) / std, n_components)
+    weights = np.concatenate([
+        feature_weights(T.meta()["order"], ((oversampling if k == 0 else 1) * SIDE >> T.J) ** 2,
+                        low_order_weight, chroma_weight)
+        for k, T in enumerate((S, *extras))])
+    scale = weights / std
+    P = pca_basis((F - mean) * scale, n_components)
     del F
-    mean, scale = mean.astype(np.float32), (1.0 / std).astype(np.float32)
+    mean, scale = mean.astype(np.float32), scale.astype(np.float32)
     out = []
     for p, images in zip(paths, (train_images, test_images)):
         views = np.empty((len(images), 2, P.shape[1]), dtype=np.float32)
