@@ -141,9 +141,9 @@ def test_mirror_views_of_a_mirrored_image_are_swapped(tmp_path):
                                  extra_J=(1,))
     assert extra[0].shape == (12, 8) and extra[2] > 0
     assert not np.allclose(extra[0], other[0], atol=1e-3)
-    # a low-order weight changes the features and is part of the cache key
+    # the feature weights change the features and are part of the cache key
     weighted = mirror_view_features(ctx, "m", train, test, 2, 4, n_components=4,
-                                    n_pca_fit=10, low_order_weight=3.0)
+                                    n_pca_fit=10, low_order_weight=1.0, chroma_weight=1.0)
     assert weighted[2] > 0 and not np.allclose(weighted[0], other[0], atol=1e-3)
 
 

@@ -73,8 +73,8 @@ OVERSAMPLING, KERNEL_LOG_EPS, KERNEL_PCA, KERNEL_PCA_FIT = 2, 1e-2, 3000, 10000
 #: ``scat_kernel_mirror``: weights of the orders 0 and 1 and of the chrominance after
 #: the standardisation (:func:`feature_weights`; chosen on training images,
 #: docs/cifar10.md)
-KERNEL_LOW_ORDER_WEIGHT, KERNEL_CHROMA_WEIGHT = 1.0, 1.0
-MIRROR_GAMMA_SCALES, MIRROR_ALPHAS = (0.125, 0.25, 0.5, 1.0), (1e-2, 3e-2, 1e-1)
+KERNEL_LOW_ORDER_WEIGHT, KERNEL_CHROMA_WEIGHT = 3.0, 0.25
+MIRROR_GAMMA_SCALES, MIRROR_ALPHAS = (0.25, 0.5, 1.0, 2.0), (1e-2, 3e-2, 1e-1)
 #: CNN recipe: width, epochs, batch, learning rate, momentum, weight decay
 CNN_WIDTH, EPOCHS, BATCH, LR, MOMENTUM, WEIGHT_DECAY = 128, 30, 128, 0.05, 0.9, 5e-4
 #: scattering batch size (images)
