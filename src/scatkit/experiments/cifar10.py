@@ -14,7 +14,9 @@ Pipelines (``test_error_pct/<pipeline>/n<train images>``):
 - ``scat_kernel_mirror``: the same scattering sampled ``OVERSAMPLING`` times more
   densely per axis (:func:`oversampled_scattering`, ``Scattering2D(oversampling=1)``),
   :math:`\log(S x + \epsilon)`
-  with ``KERNEL_LOG_EPS``, standardised, projected on its first ``KERNEL_PCA``
+  with ``KERNEL_LOG_EPS``, standardised, orders 0 and 1 weighted by
+  ``KERNEL_LOW_ORDER_WEIGHT`` and the chrominance by ``KERNEL_CHROMA_WEIGHT``
+  (:func:`feature_weights`), projected on its first ``KERNEL_PCA``
   principal directions (:func:`pca_basis`), for each image and its mirror image;
   the exact Gaussian kernel averaged over the two views (``n_views=2``), i.e.
   invariant to horizontal flips, width and penalty chosen as for ``scat_kernel``
@@ -525,10 +527,13 @@ def run(ctx):
     ctx.metric(f"train_seconds/scat_kernel_mirror/n{ntr}", sec)
     ctx.config.update(scat_kernel_mirror=dict(chosen, oversampling=OVERSAMPLING,
                                               log_eps=KERNEL_LOG_EPS, pca=cfg["kernel_pca"],
-                                              pca_fit=KERNEL_PCA_FIT))
+                                              pca_fit=KERNEL_PCA_FIT,
+                                              low_order_weight=KERNEL_LOW_ORDER_WEIGHT,
+                                              chroma_weight=KERNEL_CHROMA_WEIGHT))
     rows.append(["scat_kernel_mirror", f"J={J_UNSUP}, L={L_TRANSLATION}, YUV, oversampled "
-                 f"x{OVERSAMPLING}, PCA {Mtr.shape[1] // 2}, Gaussian kernel over image + mirror "
-                 f"(gamma x{chosen['gamma_scale']:g}, alpha {chosen['alpha']:g})", ntr,
+                 f"x{OVERSAMPLING}, orders 0-1 x{KERNEL_LOW_ORDER_WEIGHT:g}, UV "
+                 f"x{KERNEL_CHROMA_WEIGHT:g}, PCA {Mtr.shape[1] // 2}, Gaussian kernel over "
+                 f"image + mirror (gamma x{chosen['gamma_scale']:g}, alpha {chosen['alpha']:g})", ntr,
                  f"{err:.2f}", f"{sec:.0f}"])
 
     # unsupervised: roto-translation scattering on a per-class subset
