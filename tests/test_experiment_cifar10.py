@@ -166,3 +166,8 @@ def test_feature_weights_follow_the_layout_of_the_features():
         np.testing.assert_array_equal(flat[:, w == 1.25], F[:, 1:, order <= 1].reshape(2, -1))
         np.testing.assert_array_equal(flat[:, w == 0.5], F[:, 1:, order == 2].reshape(2, -1))
     np.testing.assert_array_equal(feature_weights(order, 4), 1.0)
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="positive"):
+            feature_weights(order, 4, low_order_weight=bad)
+        with pytest.raises(ValueError, match="chroma_weight"):
+            feature_weights(order, 4, chroma_weight=bad)

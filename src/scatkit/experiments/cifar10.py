@@ -237,6 +237,10 @@ def feature_weights(order, n_positions, low_order_weight=1.0, chroma_weight=1.0)
     -------
     ndarray of shape (3 * n_paths * n_positions,), float64
     """
+    for name, value in (("low_order_weight", low_order_weight),
+                        ("chroma_weight", chroma_weight)):
+        if not (np.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
     order = np.asarray(order)
     w = np.where(order <= 1, float(low_order_weight), 1.0)[None, :] \
         * np.array([1.0, chroma_weight, chroma_weight])[:, None]
