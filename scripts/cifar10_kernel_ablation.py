@@ -32,7 +32,8 @@ import numpy as np
 from scatkit.colour import ColourScattering
 from scatkit.datasets import load_cifar10
 from scatkit.experiments.cifar10 import (J_UNSUP, KERNEL_LOG_EPS, KERNEL_PCA, L_TRANSLATION,
-                                         LOG_EPS, SCAT_BATCH, oversampled_scattering, pca_basis)
+                                         LOG_EPS, SCAT_BATCH, fit_projection,
+                                         oversampled_scattering)
 from scatkit.learn.kernel_ridge import validation_errors
 
 N_FIT, N_VAL = 10000, 5000
@@ -50,14 +51,11 @@ def features(S, images, oversampling, eps):
 
 def prepare(A, B, pca):
     """Standardise both views with the fitting images' statistics; optionally project."""
-    mean, std = (a.astype(np.float32) for a in (A[:N_FIT].mean(0, dtype=np.float64),
-                                                 A[:N_FIT].std(0, dtype=np.float64)))
-    std[std == 0] = 1.0
+    mean, scale, P = fit_projection(A[:N_FIT], KERNEL_PCA if pca else None)
     A, B = A - mean, B - mean  # float32, new arrays (the inputs are kept)
-    A /= std
-    B /= std
-    if pca:
-        P = pca_basis(A[:N_FIT], KERNEL_PCA)
+    A *= scale
+    B *= scale
+    if P is not None:
         A, B = A @ P, B @ P
     return A, B
 

@@ -48,7 +48,7 @@ from scatkit.colour import RGB_TO_YUV, ColourScattering
 from scatkit.datasets import load_cifar10
 from scatkit.experiments.cifar10 import (J_UNSUP, KERNEL_LOG_EPS, KERNEL_PCA, L_TRANSLATION,
                                          OVERSAMPLING, SCAT_BATCH, feature_weights,
-                                         oversampled_scattering, pca_basis)
+                                         fit_projection, oversampled_scattering)
 from scatkit.learn.kernel_ridge import validation_errors
 
 N_FIT, N_VAL = 10000, 5000
@@ -118,14 +118,8 @@ def luminance_std(images):
 def prepare(views, weights, n_components):
     """Standardise every view with the fitting images' statistics, weight, project."""
     flat = [F.reshape(len(F), -1) for F in views]
-    mean = flat[0][:N_FIT].mean(0, dtype=np.float64)
-    std = flat[0][:N_FIT].std(0, dtype=np.float64)
-    std[std == 0] = 1.0
-    scale = (weights / std).astype(np.float32)
-    mean = mean.astype(np.float32)
-    Z = [(F - mean) * scale for F in flat]
-    P = pca_basis(Z[0][:N_FIT], n_components)
-    return np.concatenate([z @ P for z in Z], axis=1)
+    mean, scale, P = fit_projection(flat[0][:N_FIT], n_components, weights)
+    return np.concatenate([((F - mean) * scale) @ P for F in flat], axis=1)
 
 
 def main(out, names):

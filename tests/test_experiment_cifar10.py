@@ -112,6 +112,26 @@ def test_pca_basis_spans_the_leading_principal_subspace():
     assert pca_basis(Z, 20).shape == (90, 6)  # capped at the rank
 
 
+def test_fit_projection_standardises_weights_and_projects():
+    from scatkit.experiments.cifar10 import fit_projection, pca_basis
+
+    rng = np.random.default_rng(0)
+    F = (rng.standard_normal((30, 12)) * rng.uniform(0.5, 4, 12) + 3).astype(np.float32)
+    F[:, 5] = 2.0  # a constant feature: centred only
+    mean, scale, P = fit_projection(F)
+    assert P is None and mean.dtype == scale.dtype == np.float32
+    Z = (F - mean) * scale
+    np.testing.assert_allclose(Z.mean(0), 0, atol=1e-5)
+    np.testing.assert_allclose(np.delete(Z.std(0), 5), 1, rtol=1e-5)
+    np.testing.assert_array_equal(Z[:, 5], 0)
+    w = rng.uniform(0.5, 3, 12)
+    mean, scale, P = fit_projection(F, 4, w)
+    Zw = (F.astype(np.float64) - F.mean(0, dtype=np.float64)) * w / np.where(
+        F.std(0, dtype=np.float64) == 0, 1, F.std(0, dtype=np.float64))
+    np.testing.assert_allclose((F - mean) * scale, Zw, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(P, pca_basis(Zw, 4), atol=1e-5)
+
+
 def test_mirror_views_of_a_mirrored_image_are_swapped(tmp_path):
     """The second view of an image is the first view of its mirror image: the
     features that make scat_kernel_mirror's kernel invariant to flips."""

@@ -213,6 +213,24 @@ def pca_basis(Z, n_components):
     return (Z.T @ (U[:, :k] / np.sqrt(w[:k]))).astype(np.float32)
 
 
+def fit_projection(F, n_components=None, weights=None):
+    r"""Standardise, weight and project, fitted on the rows of ``F``.
+
+    Returns ``mean``, ``scale`` and ``P`` such that :math:`((x - \mathrm{mean})
+    \cdot \mathrm{scale})\, P` is a feature vector ``x`` standardised with the mean
+    and standard deviation of ``F``'s rows (constant features are centred only),
+    multiplied by ``weights`` (default: none) and projected on the first
+    ``n_components`` principal directions of the rows so transformed
+    (:func:`pca_basis`; ``n_components=None``: no projection, ``P`` is None).
+    The statistics are computed in float64 and returned in float32.
+    """
+    mean, std = F.mean(0, dtype=np.float64), F.std(0, dtype=np.float64)
+    std[std == 0] = 1.0
+    scale = (1.0 if weights is None else np.asarray(weights, dtype=np.float64)) / std
+    P = None if n_components is None else pca_basis((F - mean) * scale, n_components)
+    return mean.astype(np.float32), scale.astype(np.float32), P
+
+
 def feature_weights(order, n_positions, low_order_weight=1.0, chroma_weight=1.0):
     """Weight of each flattened feature of a YUV colour scattering laid out as
     ``(3, n_paths, *positions)`` (:func:`oversampled_scattering`'s output for one
@@ -303,16 +321,12 @@ def mirror_view_features(ctx, name, train_images, test_images, J, L, seed=0,
     fit = np.random.default_rng(seed).permutation(len(train_images))[:n_pca_fit]
     F = np.concatenate([flat(train_images[fit[i:i + SCAT_BATCH]])
                         for i in ctx.tqdm(range(0, len(fit), SCAT_BATCH), desc=f"{name} PCA")])
-    mean, std = F.mean(0, dtype=np.float64), F.std(0, dtype=np.float64)
-    std[std == 0] = 1.0
     weights = np.concatenate([
         feature_weights(T.meta()["order"], ((oversampling if k == 0 else 1) * SIDE >> T.J) ** 2,
                         low_order_weight, chroma_weight)
         for k, T in enumerate((S, *extras))])
-    scale = weights / std
-    P = pca_basis((F - mean) * scale, n_components)
+    mean, scale, P = fit_projection(F, n_components, weights)
     del F
-    mean, scale = mean.astype(np.float32), scale.astype(np.float32)
     out = []
     for p, images in zip(paths, (train_images, test_images)):
         views = np.empty((len(images), 2, P.shape[1]), dtype=np.float32)
