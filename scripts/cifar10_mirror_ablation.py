@@ -31,8 +31,11 @@ best over the width factors ``0.25, 0.5, 1, 2`` x the median heuristic and the p
 
 Variants may be named, and combined with ``+`` (``order1x3+upsample``; default: each
 variant alone, in this order). Standardisation statistics and
-principal directions come from the 10,000 fitting images. About 20 minutes and 14 GB
-on 2 cores.
+principal directions come from the 10,000 fitting images. On 2 cores the features take
+about a minute and each variant about 4 minutes; the first six variants together
+peaked at 22.4 GB resident set (``contrast`` holds a second copy of the features:
+run it alone, or with fewer variants, on a 24 GB machine). ``upsample`` was only run
+on small subsets: its features take about four times as long.
 
     SCATKIT_DATA=/path/to/data python scripts/cifar10_mirror_ablation.py OUT [VARIANT ...]
 """
