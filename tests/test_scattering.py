@@ -138,6 +138,18 @@ def test_nan_and_inf_rejected_with_advice():
         assert not np.isfinite(scatkit.Scattering2D(2, (16, 16), check_finite=False)(x)).all()
 
 
+def test_nan_in_cpu_tensors_rejected_on_both_routes():
+    """A CPU tensor is checked on its NumPy view when the NumPy backend computes it, and by
+    torch when it needs a gradient: both reject a NaN (strided views included)."""
+    torch = pytest.importorskip("torch")
+    S = scatkit.Scattering2D(2, (16, 16))
+    x = torch.zeros(3, 16, 16, dtype=torch.float64)
+    x[1, 3, 3] = float("nan")
+    for t in (x, x.transpose(-1, -2), x.clone().requires_grad_(True)):
+        with pytest.raises(ValueError, match="NaN"):
+            S(t)
+
+
 @pytest.mark.parametrize("kwargs,match", [
     (dict(J=0, shape=64), "J must be >= 1"),
     (dict(J=2.5, shape=64), "J must be an integer"),
