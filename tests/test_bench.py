@@ -15,6 +15,12 @@ from scatkit.transforms.cascade import low_pass_in_space
 from scatkit.cli.main import main
 
 
+@pytest.fixture(autouse=True)
+def _short_pauses(monkeypatch):
+    """The idle before each timed call (runner.PAUSE_S) matters for real timings only."""
+    monkeypatch.setattr("scatkit.bench.runner.PAUSE_S", 0.001)
+
+
 def test_bench_cli_tiny_without_peer(capsys, tmp_path):
     out = tmp_path / "bench.json"
     rc = main(["bench", "1d-tiny", "2d-tiny", "3d-tiny", "--no-peer", "--repeats", "1",

@@ -32,6 +32,10 @@ MEMPROBE = Path(__file__).with_name("_memprobe.py")
 #: each FFT of the floor is timed this many times, the fastest counted (the
 #: first call on fresh arrays pays page faults that the cascade does not)
 FLOOR_CALLS = 2
+#: seconds of idle before each timed call, so that thread pools that spin after the
+#: previous call (torch's OpenMP threads, here or in the peer's process) have gone
+#: to sleep and do not compete with the next contestant's threads
+PAUSE_S = 0.2
 
 
 def set_num_threads(n: int) -> None:
@@ -273,14 +277,17 @@ def _agreement(ours: np.ndarray, ref_path: str, kind: str) -> str:
 
 def _alternate(calls: dict, repeats: int, res: Result, after_repeat) -> None:
     """Time every call once per repeat, the order reversed on every other repeat,
-    into ``res.times``; the peer's calls (``kymatio ...``) report their own seconds.
+    each after :data:`PAUSE_S` of idle, into ``res.times``; the peer's calls
+    (``kymatio ...``) report their own seconds.
     ``after_repeat(r)`` runs after repeat ``r`` (floors, progress)."""
     labels = list(calls)
     for r in range(repeats):
         for label in (labels if r % 2 == 0 else labels[::-1]):
             fn = calls[label]
+            time.sleep(PAUSE_S)
             t = fn() if label.startswith("kymatio") else _timed(fn)
             res.times.setdefault(label, []).append(t)
+        time.sleep(PAUSE_S)
         after_repeat(r)
 
 
