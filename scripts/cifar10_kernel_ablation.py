@@ -32,8 +32,8 @@ import numpy as np
 from scatkit.colour import ColourScattering
 from scatkit.datasets import load_cifar10
 from scatkit.experiments.cifar10 import (J_UNSUP, KERNEL_LOG_EPS, KERNEL_PCA, L_TRANSLATION,
-                                         LOG_EPS, SCAT_BATCH, fit_projection,
-                                         oversampled_scattering)
+                                         LOG_EPS, best_choice, fit_projection, image_and_mirror,
+                                         oversampled_scattering, selection_split)
 from scatkit.learn.kernel_ridge import validation_errors
 
 N_FIT, N_VAL = 10000, 5000
@@ -42,11 +42,8 @@ SCALES, ALPHAS = (0.125, 0.25, 0.5, 1.0), (0.01, 0.03, 0.1)
 
 def features(S, images, oversampling, eps):
     """Flattened log scattering of images and of their mirror images, in batches."""
-    out = [np.concatenate([oversampled_scattering(S, x[i:i + SCAT_BATCH], oversampling, eps)
-                           .reshape(len(x[i:i + SCAT_BATCH]), -1)
-                           for i in range(0, len(x), SCAT_BATCH)])
-           for x in (images, images[:, :, ::-1])]
-    return out[0], out[1]
+    return image_and_mirror(lambda x: oversampled_scattering(S, x, oversampling, eps)
+                            .reshape(len(x), -1), images)
 
 
 def prepare(A, B, pca):
@@ -79,7 +76,7 @@ def main(out, names):
     start = time.perf_counter()
     cache = Path(out) / "cache"
     train = load_cifar10(split="train", cache_dir=cache)
-    idx = np.random.default_rng(0).permutation(len(train))[:N_FIT + N_VAL]
+    idx = np.concatenate(selection_split(len(train), N_FIT, N_VAL))  # fit, then validation
     images, y = train.images[idx], train.labels[idx]
     S = ColourScattering(J_UNSUP, (32, 32), L=L_TRANSLATION, colour="yuv")
     raw = {}
@@ -95,7 +92,7 @@ def main(out, names):
         del A, B
         errs = validation_errors(X[:N_FIT], y[:N_FIT], X[N_FIT:], y[N_FIT:], SCALES, ALPHAS,
                                  n_views=views)
-        (g, a), e = min(errs.items(), key=lambda kv: kv[1])
+        (g, a), e = best_choice(errs)
         report[name] = {"validation_error_pct": round(e, 2), "gamma_scale": g, "alpha": a,
                         "n_features": X.shape[1] // views, "views": views,
                         "seconds": round(time.perf_counter() - t, 1)}

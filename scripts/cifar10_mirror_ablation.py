@@ -51,8 +51,9 @@ import numpy as np
 from scatkit.colour import RGB_TO_YUV, ColourScattering
 from scatkit.datasets import load_cifar10
 from scatkit.experiments.cifar10 import (J_UNSUP, KERNEL_LOG_EPS, KERNEL_PCA, L_TRANSLATION,
-                                         OVERSAMPLING, SCAT_BATCH, feature_weights,
-                                         fit_projection, oversampled_scattering)
+                                         OVERSAMPLING, best_choice, feature_weights,
+                                         fit_projection, image_and_mirror,
+                                         oversampled_scattering, selection_split)
 from scatkit.learn.kernel_ridge import validation_errors
 
 N_FIT, N_VAL = 10000, 5000
@@ -81,10 +82,8 @@ def settings(name):
 
 def raw_features(S, images):
     """log(S + 0.01) of the images and of their mirror images, (N, 3, C, 8, 8) float32."""
-    return [np.concatenate([oversampled_scattering(S, x[i:i + SCAT_BATCH], OVERSAMPLING,
-                                                   KERNEL_LOG_EPS)
-                            for i in range(0, len(x), SCAT_BATCH)])
-            for x in (images, images[:, :, ::-1])]
+    return image_and_mirror(lambda x: oversampled_scattering(S, x, OVERSAMPLING, KERNEL_LOG_EPS),
+                            images)
 
 
 def upsampled_features(images):
@@ -101,16 +100,14 @@ def upsampled_features(images):
                            OVERSAMPLING.bit_length())
     meta = {k: np.asarray(v) for k, v in T.meta().items()}
     keep = ~np.any(meta["j"] == 0, axis=1)
-    out = []
-    for x in (images, images[:, :, ::-1]):
-        parts = []
-        for i in range(0, len(x), SCAT_BATCH):
-            z = zoom(to_channels_first(x[i:i + SCAT_BATCH]), (1, 1, UPSAMPLE, UPSAMPLE),
-                     order=3, mode="reflect", grid_mode=True)
-            parts.append(np.log(np.abs(T(z.astype(np.float32))[:, :, keep]) + KERNEL_LOG_EPS)
-                         .astype(np.float32))
-        out.append(np.concatenate(parts))
-    return out, {k: v[keep] for k, v in meta.items()}
+
+    def log_scattering(x):
+        z = zoom(to_channels_first(x), (1, 1, UPSAMPLE, UPSAMPLE), order=3, mode="reflect",
+                 grid_mode=True)
+        return np.log(np.abs(T(z.astype(np.float32))[:, :, keep]) + KERNEL_LOG_EPS) \
+            .astype(np.float32)
+
+    return image_and_mirror(log_scattering, images), {k: v[keep] for k, v in meta.items()}
 
 
 def luminance_std(images):
@@ -130,7 +127,7 @@ def main(out, names):
     start = time.perf_counter()
     cache = Path(out) / "cache"
     train = load_cifar10(split="train", cache_dir=cache)
-    idx = np.random.default_rng(0).permutation(len(train))[:N_FIT + N_VAL]
+    idx = np.concatenate(selection_split(len(train), N_FIT, N_VAL))  # fit, then validation
     images, y = train.images[idx], train.labels[idx]
     S = ColourScattering(J_UNSUP, (32, 32), L=L_TRANSLATION, colour="yuv")
     kinds = {settings(name)["features"] for name in names}
@@ -158,7 +155,7 @@ def main(out, names):
         del these
         errs = validation_errors(X[:N_FIT], y[:N_FIT], X[N_FIT:], y[N_FIT:], SCALES, ALPHAS,
                                  n_views=2)
-        (g, a), e = min(errs.items(), key=lambda kv: kv[1])
+        (g, a), e = best_choice(errs)
         report[name] = {"validation_error_pct": round(e, 2), "gamma_scale": g, "alpha": a,
                         "n_features": X.shape[1] // 2,
                         "seconds": round(time.perf_counter() - t, 1)}

@@ -112,6 +112,23 @@ def test_pca_basis_spans_the_leading_principal_subspace():
     assert pca_basis(Z, 20).shape == (90, 6)  # capped at the rank
 
 
+def test_selection_split_image_and_mirror_and_best_choice():
+    from scatkit.experiments.cifar10 import best_choice, image_and_mirror, selection_split
+
+    fit, val = selection_split(50000, 10000, 5000, seed=0)
+    perm = np.random.default_rng(0).permutation(50000)
+    np.testing.assert_array_equal(np.concatenate([fit, val]), perm[:15000])
+    fit, val = selection_split(40, 30, 20)  # capped: a quarter to validation, the rest to fit
+    assert len(val) == 10 and len(fit) == 30 and not set(fit) & set(val)
+    images = _images(5)
+    a, b = image_and_mirror(lambda x: x.reshape(len(x), -1)[:, :4].astype(np.float32), images,
+                            batch=2)
+    np.testing.assert_array_equal(a, images.reshape(5, -1)[:, :4])
+    np.testing.assert_array_equal(b, images[:, :, ::-1].reshape(5, -1)[:, :4])
+    assert best_choice({(0.5, 0.1): 30.0, (1.0, 0.01): 25.0, (2.0, 1.0): 40.0}) == \
+        ((1.0, 0.01), 25.0)
+
+
 def test_fit_projection_standardises_weights_and_projects():
     from scatkit.experiments.cifar10 import fit_projection, pca_basis
 

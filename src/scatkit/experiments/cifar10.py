@@ -213,6 +213,31 @@ def pca_basis(Z, n_components):
     return (Z.T @ (U[:, :k] / np.sqrt(w[:k]))).astype(np.float32)
 
 
+def image_and_mirror(fn, images, batch=SCAT_BATCH):
+    """``fn`` of the uint8 ``(N, 32, 32, 3)`` images and of their mirror images (flipped
+    left-right), in batches of ``batch``: a list of two arrays, each the batches'
+    results concatenated."""
+    return [np.concatenate([fn(x[i:i + batch]) for i in range(0, len(x), batch)])
+            for x in (images, images[:, :, ::-1])]
+
+
+def selection_split(n, n_fit=KERNEL_SELECT_FIT, n_val=KERNEL_SELECT_VAL, seed=0):
+    """Indices of the training samples that fit (``fit``) and score (``val``) the
+    kernel's candidate widths and penalties: the first ``n_fit`` and the next ``n_val``
+    of ``default_rng(seed).permutation(n)``, with ``n_val`` at most ``n // 4`` and
+    ``n_fit`` at most ``n - n_val``."""
+    n_val = min(n_val, n // 4)
+    n_fit = min(n_fit, n - n_val)
+    perm = np.random.default_rng(seed).permutation(n)
+    return perm[:n_fit], perm[n_fit:n_fit + n_val]
+
+
+def best_choice(errors):
+    """The ``(gamma_scale, alpha)`` pair of least error in ``errors`` (as
+    :func:`scatkit.learn.kernel_ridge.validation_errors` returns them) and that error."""
+    return min(errors.items(), key=lambda kv: kv[1])
+
+
 def fit_projection(F, n_components=None, weights=None):
     r"""Standardise, weight and project, fitted on the rows of ``F``.
 
@@ -395,18 +420,15 @@ def kernel_ridge_error(Xtr, ytr, Xte, yte, n_fit=KERNEL_SELECT_FIT, n_val=KERNEL
     if standardise:
         Xtr, Xte = standardize(Xtr, Xte)
     Ztr, Zte = (a.astype(np.float32, copy=False) for a in (Xtr, Xte))
-    n_val = min(n_val, len(Ztr) // 4)
-    n_fit = min(n_fit, len(Ztr) - n_val)
-    perm = np.random.default_rng(seed).permutation(len(Ztr))
-    fit, val = perm[:n_fit], perm[n_fit:n_fit + n_val]
+    fit, val = selection_split(len(Ztr), n_fit, n_val, seed)
     scores = validation_errors(Ztr[fit], ytr[fit], Ztr[val], ytr[val], gamma_scales, alphas,
                                n_views=n_views, progress=progress)
-    (g, a), val_err = min(scores.items(), key=lambda kv: kv[1])
+    (g, a), val_err = best_choice(scores)
     clf = GaussianKernelRidgeClassifier(alpha=a, gamma_scale=g, n_views=n_views).fit(Ztr, ytr)
     err = 100.0 * float(np.mean(clf.predict(Zte) != yte))
     chosen = {"gamma_scale": g, "alpha": a, "gamma": clf.gamma_,
-              "validation_error_pct": val_err, "n_select_fit": int(n_fit),
-              "n_select_val": int(n_val)}
+              "validation_error_pct": val_err, "n_select_fit": len(fit),
+              "n_select_val": len(val)}
     return err, chosen, time.perf_counter() - start
 
 
