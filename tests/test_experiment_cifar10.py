@@ -182,6 +182,10 @@ def test_mirror_views_of_a_mirrored_image_are_swapped(tmp_path):
     weighted = mirror_view_features(ctx, "m", train, test, 2, 4, n_components=4,
                                     n_pca_fit=10, low_order_weight=1.0, chroma_weight=1.0)
     assert weighted[2] > 0 and not np.allclose(weighted[0], other[0], atol=1e-3)
+    with pytest.raises(ValueError, match="low_order_weight"):
+        mirror_view_features(ctx, "bad", train, test, 2, 4, n_components=4, n_pca_fit=10,
+                             low_order_weight=0.0)
+    assert not list(tmp_path.rglob("bad_*.npz"))  # nothing written
 
 
 def test_feature_weights_follow_the_layout_of_the_features():

@@ -343,13 +343,14 @@ def mirror_view_features(ctx, name, train_images, test_images, J, L, seed=0,
         parts += [oversampled_scattering(T, images, 1, eps) for T in extras]
         return np.concatenate([F.reshape(len(F), -1) for F in parts], axis=1)
 
-    fit = np.random.default_rng(seed).permutation(len(train_images))[:n_pca_fit]
-    F = np.concatenate([flat(train_images[fit[i:i + SCAT_BATCH]])
-                        for i in ctx.tqdm(range(0, len(fit), SCAT_BATCH), desc=f"{name} PCA")])
+    # bad weights fail here, before any scattering
     weights = np.concatenate([
         feature_weights(T.meta()["order"], ((oversampling if k == 0 else 1) * SIDE >> T.J) ** 2,
                         low_order_weight, chroma_weight)
         for k, T in enumerate((S, *extras))])
+    fit = np.random.default_rng(seed).permutation(len(train_images))[:n_pca_fit]
+    F = np.concatenate([flat(train_images[fit[i:i + SCAT_BATCH]])
+                        for i in ctx.tqdm(range(0, len(fit), SCAT_BATCH), desc=f"{name} PCA")])
     mean, scale, P = fit_projection(F, n_components, weights)
     del F
     out = []
