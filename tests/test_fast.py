@@ -132,6 +132,8 @@ def test_2d_cascade_low_passes_in_space_where_it_pays():
     assert all(type(v).__name__ == "PackedTerms" for v in ops.wave.values())
     one_d = scatkit.Scattering1D(J=6, shape=4096, Q=8).cascade_ops()
     assert one_d.spatial == {}  # long 1D signals: the FFT route is cheaper
+    # 1D grids never use it: the circular fast mode's coarse 1D grids were slower in space
+    assert scatkit.Scattering1D(J=8, shape=8192, Q=12, fast=True).cascade_ops().spatial == {}
     large = scatkit.Scattering2D(J=4, shape=(256, 256), L=8).cascade_ops()
     # (the cost is checked before any matrix is built: see the next test)
     assert all(isinstance(v, list) for v in large.wave.values())  # long rows: not packed

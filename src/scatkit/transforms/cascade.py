@@ -578,6 +578,12 @@ SEPARABLE_TOL = 1e-10
 #: (2.6), 288x288 -> 18x18 48 against 231 (1.2); 1D 16384 -> 64 53 against 22
 #: (4.6), 8192 -> 128 47 against 11 (9.8).
 SPATIAL_LOW_PASS_MAX_COST = 4.0
+#: Number of spatial axes of the grids where the low-pass may be computed in space.
+#: In 1D the FFT route (one contiguous real FFT per row) won at every size
+#: measured: the two above, and 1D fast mode's circular 8192-sample grids (1D J=8
+#: Q=12, 64 x 8192, two threads, best of 5: 112 ms with the spatial low-pass at
+#: the coarse resolutions, 78 ms without; 1D J=10 Q=8 unchanged, 72 and 74 ms).
+SPATIAL_LOW_PASS_NDIM = (2,)
 #: A modulus that some group reads (its FFT is computed anyway) is low-passed in
 #: space too on grids of at most this many bins, where the matrix products beat
 #: the fold and inverse FFT alone (``benchmarks/cascade_choices.py low-pass``, one
@@ -719,7 +725,7 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
     the same rows of the same bank at the same resolution share one list of
     terms.  Wavelet terms are packed (:func:`pack_terms`) where that applies, and
     the low-pass at a resolution is also kept as a :class:`SeparableLowPass` when
-    it is separable, cheaper (:data:`SPATIAL_LOW_PASS_MAX_COST`) and some modulus
+    the grid has :data:`SPATIAL_LOW_PASS_NDIM` axes, the low-pass is separable, cheaper (:data:`SPATIAL_LOW_PASS_MAX_COST`) and some modulus
     there will use it: one without children, or any on a grid of at most
     :data:`SPATIAL_WITH_CHILDREN_MAX_BINS` bins.
     """
@@ -737,7 +743,8 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
             low[g.k] = fold_terms(phi[None], out, half_out=True, eps=eps, dtype=dtype)
             n = int(np.prod(shape_k))
             with_children = n <= SPATIAL_WITH_CHILDREN_MAX_BINS
-            if ((with_children or any(not h.has_children for h in plan.groups if h.k == g.k))
+            used = with_children or any(not h.has_children for h in plan.groups if h.k == g.k)
+            if (len(shape) in SPATIAL_LOW_PASS_NDIM and used
                     and SeparableLowPass.multiply_adds(shape_k, out)
                     <= SPATIAL_LOW_PASS_MAX_COST * n * math.log2(max(n, 2))):
                 sp = separable_low_pass(phi, out, dtype=dtype)
