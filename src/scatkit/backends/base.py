@@ -67,9 +67,11 @@ class Backend:
         backend whose devices want larger calls (a GPU) may return more."""
         return default
 
-    def serial(self) -> "Backend":
+    def serial(self, concurrent: int | None = None) -> "Backend":
         """This backend as used inside one of ``chunk_threads`` threads (its own
-        operations single-threaded, so that the threads do not oversubscribe)."""
+        operations single-threaded, so that the threads do not oversubscribe);
+        ``concurrent``: how many chunks run at once (its :attr:`concurrent_chunks`,
+        default ``chunk_threads``; 1 for a batch computed alone in the calling thread)."""
         return self
 
     # -- arrays ------------------------------------------------------------

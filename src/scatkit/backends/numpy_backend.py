@@ -37,11 +37,12 @@ class NumpyBackend(Backend):
     def chunk_threads(self) -> int:
         return self.workers
 
-    def serial(self) -> "NumpyBackend":
-        if self.workers == 1:
+    def serial(self, concurrent: int | None = None) -> "NumpyBackend":
+        concurrent = self.workers if concurrent is None else int(concurrent)
+        if self.workers == 1 and concurrent == self.concurrent_chunks:
             return self
         inner = NumpyBackend(workers=1)
-        inner.concurrent_chunks = self.workers
+        inner.concurrent_chunks = concurrent
         return inner
 
     def is_array(self, x) -> bool:

@@ -244,7 +244,8 @@ def map_chunks(backend, fn, x, step: int, min_thread_chunk: int | None = 1):
     threads, each with ``backend.serial()`` (single-threaded FFTs): the memory
     bound becomes ``chunk_threads`` chunks at once.  A batch smaller than
     ``min_thread_chunk`` is too small for any thread to pay, FFT workers
-    included: it is computed with ``backend.serial()`` in the calling thread.
+    included: it is computed with ``backend.serial(concurrent=1)`` in the calling
+    thread (alone, so with the memory budget of one chunk at a time).
     ``min_thread_chunk=None``: no chunk threads at all (the backend as given).
     """
     n = x.shape[0]
@@ -256,7 +257,7 @@ def map_chunks(backend, fn, x, step: int, min_thread_chunk: int | None = 1):
     if threads > 1:
         step = min(step, -(-n // threads))
     elif min_thread_chunk is not None and n < min_thread_chunk:
-        backend = backend.serial()
+        backend = backend.serial(concurrent=1)  # alone: the whole memory budget
     if n <= step:
         return fn(backend, x)
     starts = range(0, n, step)
