@@ -169,7 +169,7 @@ def test_fast_mode_close_to_exact_same_shape_and_dtype(make, shape):
 
 def test_fast_1d_is_circular_when_the_stride_divides_the_length():
     """1D fast mode does not pad a signal whose length the stride divides: it is
-    the periodic transform up to the fast threshold, the exact mode's shape and
+    the periodic transform up to the fast threshold and band resolutions, the exact mode's shape and
     channels, and differs from the exact mode only near the ends."""
     from scatkit.stats.periodic import PeriodicScattering1D
 
@@ -513,3 +513,89 @@ def test_spatial_and_packed_routes_equal_the_plain_fold(monkeypatch, J, shape, L
     assert plain.cascade_ops().spatial == {}
     assert all(isinstance(v, list) for v in plain.cascade_ops().wave.values())
     np.testing.assert_allclose(got, plain(x), rtol=0, atol=1e-12 * np.abs(got).max())
+
+
+# -- fast mode: every modulus at the rate of its own band (cropping in frequency) --
+
+@given(centre=st.floats(-0.5, 0.5), width=st.floats(0.002, 0.2), log2_n=st.integers(6, 11))
+def test_band_exponents_fold_the_band_onto_distinct_bins(centre, width, log2_n):
+    """At the exponent :func:`band_exponents` gives, a filter's significant bins land on
+    distinct bins of the subsampled grid (its output's samples are exact), the grid
+    keeps ``oversampling`` bins per bin of band, and one more halving would not."""
+    from scatkit.transforms.cascade import band_exponents, significant_bins
+
+    n = 2**log2_n
+    d = (np.fft.fftfreq(n) - centre + 0.5) % 1.0 - 0.5  # circular distance to the centre
+    filt = np.exp(-d**2 / (2 * width**2))[None]
+    k = int(band_exponents(filt, eps=1e-3, oversampling=2.0)[0])
+    bins = np.flatnonzero(significant_bins(filt, 1e-3)[0])  # one circular run
+    m = n >> k
+    assert len(np.unique(bins % m)) == len(bins)
+    assert k == 0 or m >= 2 * len(bins)
+    assert (n >> (k + 1)) < 2 * len(bins)
+
+
+def test_crop_band_filters_band_limited_signals_on_the_coarse_grid():
+    """A signal whose spectrum lies in the cropped band, filtered on the coarse grid with
+    the cropped filter, gives the samples of the fine-grid result; the periodized
+    filter does not (its aliases fold the filter's high band onto the signal's)."""
+    rng = np.random.default_rng(0)
+    n, factor = 256, 4
+    m = n // factor
+    X = np.zeros(n, complex)
+    band = np.r_[0:m // 2 - 2, n - m // 2 + 3:n]
+    X[band] = rng.standard_normal(band.size) + 1j * rng.standard_normal(band.size)
+    h = morlet1d.morlet_1d(n, 0.3, 0.08)  # a wide wavelet reaching far past the band
+    fine = np.fft.ifft(X * h)[::factor]
+    Xc = morlet1d.crop_band(X, factor)
+    coarse = np.fft.ifft(Xc * morlet1d.crop_band(h, factor)) / factor
+    np.testing.assert_allclose(coarse, fine, atol=1e-12 * np.abs(fine).max())
+    folded = np.fft.ifft(Xc * morlet1d.periodize(h, factor)) / factor
+    assert np.abs(folded - fine).max() > 0.1 * np.abs(fine).max()
+    # the Nyquist bin stands for both +m/2 and -m/2; eps zeroes the negligible values first
+    np.testing.assert_array_equal(morlet1d.crop_band(np.arange(1.0, 17.0), 4), [1, 2, 9, 16])
+    np.testing.assert_array_equal(morlet1d.crop_band(np.r_[1.0, 1e-4, 0.5, 1e-4], 1, eps=1e-3),
+                                  [1, 0, 0.5, 0])
+
+
+def test_fast_1d_computes_each_modulus_at_its_bands_rate():
+    """Same paths and meta as the exact mode; every modulus on a grid no finer than the
+    exact mode's (per signal sample), the first order's several times coarser."""
+    from scatkit.transforms.cascade import build_plan
+
+    exact = scatkit.Scattering1D(8, 8192, Q=12)
+    fast = scatkit.Scattering1D(8, 8192, Q=12, fast=True)
+    assert fast.plan.paths == exact.plan.paths
+    for key, value in exact.meta().items():
+        np.testing.assert_array_equal(fast.meta()[key], value)
+
+    def samples(S):  # grid size of each path's modulus, per sample of the signal
+        return {p: (S.N_padded >> g.k) / S.N_padded for g in S.plan.groups for p in g.paths}
+
+    f, e = samples(fast), samples(exact)
+    assert all(f[p] <= e[p] for p in e)
+    first = [p for p in e if len(p) == 1]
+    assert sum(e[p] for p in first) >= 3 * sum(f[p] for p in first)
+    with pytest.raises(ValueError, match="sorted"):
+        build_plan({1: np.array([0, 1])}, 1, k_cap=2, k_out=2, filter_k={1: np.array([2, 1])})
+
+
+def test_a_batch_computed_alone_keeps_the_whole_memory_budget():
+    """A batch too small for chunk threads runs serially in the calling thread: its
+    backend says one chunk at a time (the transform's memory budget is not halved);
+    in threads each chunk's backend says how many run at once."""
+    from scatkit.backends import NumpyBackend
+    from scatkit.transforms.base import map_chunks
+
+    seen = []
+
+    def record(b, c):
+        seen.append((b.workers, b.concurrent_chunks))
+        return c
+
+    backend = NumpyBackend(workers=2)
+    map_chunks(backend, record, np.zeros((3, 4)), step=10, min_thread_chunk=8)
+    assert seen == [(1, 1)]
+    seen.clear()
+    map_chunks(backend, record, np.zeros((32, 4)), step=10, min_thread_chunk=8)
+    assert seen and all(s == (1, 2) for s in seen)

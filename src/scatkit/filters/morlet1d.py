@@ -116,6 +116,42 @@ def periodize(h_f: np.ndarray, factor: int, reduction: str = "sum") -> np.ndarra
     return folded.sum(axis=-2) if reduction == "sum" else folded.mean(axis=-2)
 
 
+def crop_band(h_f: np.ndarray, factor: int, eps: float = 0.0) -> np.ndarray:
+    """The band ``|f| < n / (2 factor)`` of a Fourier-domain filter, on ``n // factor`` bins.
+
+    Cropping in frequency instead of periodizing (:func:`periodize`): the filter
+    as it acts on a signal whose spectrum lies inside that band, such as a
+    modulus sampled at the rate of its own bandwidth (fast mode, see
+    :func:`scatkit.transforms.cascade.band_exponents`).  The Nyquist bin, which
+    stands for both ``+m/2`` and ``-m/2``, takes the mean of the two.
+
+    Parameters
+    ----------
+    h_f : ndarray, shape (..., n)
+        Filters on ``n`` frequencies (``n`` divisible by ``factor``), DC first.
+    factor : int
+        Subsampling factor of the grid the filter is cropped for.
+    eps : float, default 0
+        Values at most ``eps`` times each filter's peak amplitude (over all ``n``
+        bins) are set to zero first: relative to the smaller peak of a filter
+        whose band is mostly cropped away they would look significant (and cost
+        the cascade's folds work, see :func:`scatkit.transforms.cascade.fold_terms`).
+    """
+    n = h_f.shape[-1]
+    if n % factor:
+        raise ValueError(f"cannot crop {n} frequencies by a factor {factor}")
+    if eps > 0:
+        amp = np.abs(h_f)
+        h_f = np.where(amp > eps * amp.max(axis=-1, keepdims=True), h_f, 0.0)
+    m = n // factor
+    if factor == 1:
+        return h_f.copy()
+    out = np.concatenate([h_f[..., : m // 2 + 1], h_f[..., n - m // 2 + 1:]], axis=-1)
+    if m % 2 == 0:
+        out[..., m // 2] = 0.5 * (h_f[..., m // 2] + h_f[..., n - m // 2])
+    return out
+
+
 def _l1_norm_time(h_f: np.ndarray) -> np.ndarray:
     r""":math:`\sum_t |h(t)|` of the filters ``h_f`` (Fourier domain, last axis).
 
@@ -443,7 +479,7 @@ class FilterBank1D:
 def filter_bank_1d(N: int, J: int, Q: tuple[int, int], T: float, max_level_phi: int,
                    max_level_psi2: int, sigma0: float = SIGMA0, r_psi: float = R_PSI,
                    alpha: float = ALPHA, P_max: int = P_MAX, eps: float = EPS,
-                   lazy_first_order: bool = False) -> FilterBank1D:
+                   lazy_first_order: bool = False, crop: float | None = None) -> FilterBank1D:
     """Build the low-pass and the two wavelet banks of 1D scattering on ``N`` frequencies.
 
     Parameters
@@ -463,6 +499,12 @@ def filter_bank_1d(N: int, J: int, Q: tuple[int, int], T: float, max_level_phi: 
     lazy_first_order : bool, default False
         Give the first-order bank as :class:`MorletRows` (rows built when
         sliced) instead of an array.
+    crop : float, optional
+        When given, the coarser levels are the full-resolution filters cropped
+        in frequency (:func:`crop_band`, values at most ``crop`` times each
+        filter's peak set to zero) instead of periodized: the fast mode's moduli,
+        sampled at the rate of their own bandwidth, carry nothing outside the
+        cropped band.
     """
     params = {1: morlet_bank_params(J, Q[0], sigma0, r_psi, alpha),
               2: morlet_bank_params(J, Q[1], sigma0, r_psi, alpha)}
@@ -474,16 +516,17 @@ def filter_bank_1d(N: int, J: int, Q: tuple[int, int], T: float, max_level_phi: 
     # each level folds the previous one by 2 (the same sums as folding the full-resolution
     # filter by 2**k, in a different order: half the work of the level before, not all of it)
     phi = [phi0]
-    for _ in range(max_level_phi):
-        phi.append(periodize(phi[-1], 2))
+    for k in range(1, max_level_phi + 1):
+        phi.append(periodize(phi[-1], 2) if crop is None else crop_band(phi0, 2**k, crop))
     psi = {}
     for m, p in params.items():
         if m == 1 and lazy_first_order:
             psi[m] = [MorletRows(N, p.xi, p.sigma, P_max, eps)]
             continue
         psi[m] = [morlet_1d_bank(N, p.xi, p.sigma, P_max, eps)]
-        for _ in range(max_level_psi2 if m == 2 else 0):
-            psi[m].append(periodize(psi[m][-1], 2))
+        for k in range(1, (max_level_psi2 if m == 2 else 0) + 1):
+            psi[m].append(periodize(psi[m][-1], 2) if crop is None
+                          else crop_band(psi[m][0], 2**k, crop))
     return FilterBank1D(N=N, xi={m: p.xi for m, p in params.items()},
                         sigma={m: p.sigma for m, p in params.items()},
                         j={m: p.j for m, p in params.items()}, sigma_low=sigma_low,

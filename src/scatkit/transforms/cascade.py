@@ -92,7 +92,8 @@ def _runs(values: Sequence[int]) -> list[tuple[int, int, int]]:
 
 def build_plan(filter_j: dict[int, np.ndarray], max_order: int, k_cap: int, k_out: int,
                admissible: Callable[[int, int], bool] | None = None,
-               max_paths: Callable[[int], int] | None = None) -> Plan:
+               max_paths: Callable[[int], int] | None = None,
+               filter_k: dict[int, np.ndarray] | None = None) -> Plan:
     """Group the scattering paths of a cascade.
 
     Parameters
@@ -119,6 +120,11 @@ def build_plan(filter_j: dict[int, np.ndarray], max_order: int, k_cap: int, k_ou
         too, up to the bins a group's fold terms keep because another filter of
         the group is significant there (below ``eps`` of the peak: 1e-10 of the
         coefficients' maximum in float64, tested).
+    filter_k : dict, optional
+        ``filter_k[m]``: the subsampling exponent each order-``m`` wavelet's
+        modulus is computed at, when it differs from ``filter_j`` (fast mode's
+        :func:`band_exponents`); non-decreasing along the bank.  The paths and
+        their order are still chosen by ``filter_j``.
     """
     if admissible is None:
         def admissible(j_child: int, j_parent: int) -> bool:
@@ -131,8 +137,9 @@ def build_plan(filter_j: dict[int, np.ndarray], max_order: int, k_cap: int, k_ou
     frontier = [0]
     for m in range(1, max_order + 1):
         js = np.asarray(filter_j[m])
-        if np.any(np.diff(js) < 0):
-            raise ValueError("filter banks must be sorted by increasing j")
+        ks = js if filter_k is None else np.asarray(filter_k[m])
+        if np.any(np.diff(js) < 0) or np.any(np.diff(ks) < 0) or ks.shape != js.shape:
+            raise ValueError("filter banks must be sorted by increasing j (and k)")
         new_frontier = []
         for gid in frontier:
             parent = groups[gid]
@@ -143,7 +150,7 @@ def build_plan(filter_j: dict[int, np.ndarray], max_order: int, k_cap: int, k_ou
                 idx = np.flatnonzero(ok)
                 if idx.size == 0:
                     continue
-                child_k = [max(min(int(js[n]), k_cap), parent.k) for n in idx]
+                child_k = [max(min(int(ks[n]), k_cap), parent.k) for n in idx]
                 # contiguous runs of admissible filters with the same child resolution
                 for a, b, k in _runs(child_k):
                     f0, f1 = int(idx[a]), int(idx[b - 1]) + 1
@@ -297,8 +304,8 @@ EXACT_EPS = 1e-12
 #: periodization aliases of the 2D wavelets and low-pass (coefficients within
 #: 6e-4 of the exact ones relative to their maximum).  Since the 2D folds are
 #: packed and the low-passes computed in space, it gains little in 2D (2D J=2:
-#: 166 against 164 ms); in 1D it is circular and 1.3-1.9x faster (see
-#: docs/BENCHMARKS.md).
+#: 166 against 164 ms); 1D fast mode is also circular and computes each modulus
+#: at its band's rate (:func:`band_exponents`; see docs/BENCHMARKS.md).
 FAST_EPS = 1e-3
 
 
@@ -360,6 +367,55 @@ def significant_bins(filt: np.ndarray, eps: float = EXACT_EPS) -> np.ndarray:
         peak[peak == 0] = 1.0
         np.greater(amp, eps * peak, out=out[a:a + MASK_CHUNK])
     return out.reshape(shape)
+
+
+#: Samples per bin of band width at which fast mode computes a modulus
+#: (:func:`band_exponents`): 2 samples the squared modulus without aliasing (its
+#: spectrum spans twice the band), the modulus up to the tail of its spectrum.
+FAST_BAND_OVERSAMPLING = 2.0
+
+
+def band_exponents(filt: np.ndarray, eps: float = EXACT_EPS,
+                   oversampling: float | None = None) -> np.ndarray:
+    r"""Largest subsampling exponent at which each filter's output keeps its modulus.
+
+    A filter whose significant bins (above ``eps`` of its peak) lie in a circular
+    band of ``w`` of the ``n`` bins gives an output ``z`` whose spectrum lies in
+    that band: sampled every ``2**k`` bins, with ``n / 2**k >= w``, the band's
+    aliases do not overlap and the samples of ``|z|`` are exact.  The modulus
+    itself is then kept on a grid of ``oversampling * w`` bins or more: its
+    spectrum (that of ``|z|^2`` spans ``2 w``) is what the next filters read.
+    This is the fast mode's "cropping in frequency": every modulus sampled at
+    the rate of its own bandwidth rather than of its highest frequency (the
+    exact rule, :func:`~scatkit.filters.morlet1d.max_dyadic_subsampling`).
+
+    Parameters
+    ----------
+    filt : ndarray, shape (F, n)
+        Filters on the full spectrum (one per row, DC first).
+    eps : float
+        Negligible amplitude relative to each filter's peak.
+    oversampling : float, optional
+        Output samples per bin of band width (default
+        :data:`FAST_BAND_OVERSAMPLING`, read at the call).
+
+    Returns
+    -------
+    ndarray of int, shape (F,)
+        ``k = floor(log2(n / (oversampling * w)))``, at least 0.
+    """
+    oversampling = FAST_BAND_OVERSAMPLING if oversampling is None else oversampling
+    mask = significant_bins(filt, eps)
+    n = mask.shape[-1]
+    out = np.zeros(len(mask), dtype=np.int64)
+    for r, row in enumerate(mask):
+        bins = np.flatnonzero(row)
+        if bins.size == 0:
+            continue
+        gaps = np.diff(np.concatenate([bins, [bins[0] + n]]))  # circular gaps
+        width = n - (int(gaps.max()) - 1)
+        out[r] = max(0, int(math.floor(math.log2(n / (oversampling * width)))))
+    return out
 
 
 def fold_terms(filt_full: np.ndarray, m_shape: tuple[int, ...], half_out: bool,

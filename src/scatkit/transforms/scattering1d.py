@@ -19,14 +19,17 @@ import numbers
 
 import numpy as np
 
-from ..filters.morlet1d import CRITERION_AMPLITUDE, SIGMA0, filter_bank_1d, gauss_1d, temporal_support
+from ..filters.morlet1d import (CRITERION_AMPLITUDE, SIGMA0, MorletRows, filter_bank_1d, gauss_1d,
+                                temporal_support)
 from .base import ScatteringBase, check_int, check_shape
-from .cascade import CascadeTransform, build_plan
+from .cascade import FAST_EPS, CascadeTransform, band_exponents, build_plan
 
 #: largest order of the cascade
 MAX_ORDER = 3
 #: the padding is this many times the low-pass's temporal support
 PAD_SUPPORTS = 3
+#: wavelets per pass when fast mode measures their bands (bounds the temporaries)
+BAND_ROWS = 32
 
 
 def compute_padding(N: int, T: float, sigma0: float = SIGMA0,
@@ -84,8 +87,13 @@ class Scattering1D(CascadeTransform, ScatteringBase):
         samples (as in :class:`scatkit.stats.PeriodicScattering1D`), which halves
         the FFT length of a power-of-two ``N`` (reflection padding doubles it)
         and changes the coefficients near the two ends, where the signal now
-        wraps around.  In every case, Fourier bins where every filter is below
-        ``cascade.FAST_EPS`` of its peak are skipped instead of
+        wraps around.  Every modulus is computed at the rate of its own
+        bandwidth (:func:`~scatkit.transforms.cascade.band_exponents`) instead
+        of that of its wavelet's highest frequency, and the next wavelets and
+        the low-pass are cropped in frequency to its band instead of
+        periodized: the narrow constant-Q wavelets' moduli are computed on
+        grids several times smaller.  In every case, Fourier bins where every
+        filter is below ``cascade.FAST_EPS`` of its peak are skipped instead of
         ``cascade.EXACT_EPS``.  docs/BENCHMARKS.md gives the measured speed,
         difference to the exact coefficients and spoken-digit accuracy.
 
@@ -148,8 +156,26 @@ class Scattering1D(CascadeTransform, ScatteringBase):
         self._params = {1: morlet_bank_params(self.J, self.Q[0]),
                         2: morlet_bank_params(self.J, self.Q[1])}
         filter_j = {m: self._params[min(m, 2)].j for m in range(1, self.max_order + 1)}
+        filter_k = None
+        if self.fast:
+            ks = {m: self._band_exponents(self._params[m]) for m in (1, 2)}
+            filter_k = {m: ks[min(m, 2)] for m in filter_j}
         self.plan = build_plan(filter_j, self.max_order, k_cap=self.log2_stride,
-                               k_out=self.log2_stride)
+                               k_out=self.log2_stride, filter_k=filter_k)
+
+    def _band_exponents(self, params) -> np.ndarray:
+        """Fast mode's subsampling exponent of each wavelet's modulus: its band's
+        (:func:`~scatkit.transforms.cascade.band_exponents`), never below the exact
+        rule's, non-decreasing along the bank."""
+        rows = MorletRows(self.N_padded, params.xi, params.sigma)
+        k = np.concatenate([band_exponents(rows[a:a + BAND_ROWS], FAST_EPS)
+                            for a in range(0, len(rows), BAND_ROWS)])
+        return np.maximum.accumulate(np.maximum(k, params.j))
+
+    @property
+    def _crop(self) -> float | None:
+        """``crop`` of :func:`~scatkit.filters.morlet1d.filter_bank_1d`: fast mode's threshold."""
+        return FAST_EPS if self.fast else None
 
     @property
     def bank(self):
@@ -157,7 +183,7 @@ class Scattering1D(CascadeTransform, ScatteringBase):
         if self._bank is None:
             self._bank = filter_bank_1d(self.N_padded, self.J, self.Q, self.T,
                                         max_level_phi=self.log2_stride,
-                                        max_level_psi2=self.log2_stride)
+                                        max_level_psi2=self.log2_stride, crop=self._crop)
         return self._bank
 
     def _numpy_filters(self):
@@ -171,7 +197,7 @@ class Scattering1D(CascadeTransform, ScatteringBase):
         return self._filters_of(filter_bank_1d(self.N_padded, self.J, self.Q, self.T,
                                                max_level_phi=self.log2_stride,
                                                max_level_psi2=self.log2_stride,
-                                               lazy_first_order=True))
+                                               lazy_first_order=True, crop=self._crop))
 
     def _filters_of(self, bank):
         half = [p[: p.shape[-1] // 2 + 1] for p in bank.phi]
