@@ -2,7 +2,7 @@
 
     SCATKIT_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
     MALLOC_MMAP_THRESHOLD_=2000000000 MALLOC_TRIM_THRESHOLD_=2000000000 \
-        .venv/bin/python benchmarks/cascade_profile.py [small|large]
+        .venv/bin/python benchmarks/cascade_profile.py [small|large] [fast]
 
 One thread, so that the stages add up to the call; glibc's allocator told to keep
 freed memory (the two ``MALLOC_`` variables), so that the page faults of
@@ -32,9 +32,9 @@ WORKLOADS = {"small": (2, (28, 28), 1024), "large": (4, (256, 256), 16)}
 STAGES = ("ifft", "rfft", "irfft", "modulus")
 
 
-def main(name: str = "small", calls: int = 3) -> None:
+def main(name: str = "small", mode: str = "exact", calls: int = 3) -> None:
     J, shape, batch = WORKLOADS[name]
-    S = scatkit.Scattering2D(J, shape, L=8)
+    S = scatkit.Scattering2D(J, shape, L=8, fast=mode == "fast")
     x = np.random.default_rng(0).random((batch,) + shape, dtype=np.float32)
     S(x)  # warm-up: filters, fold terms
     low_ids = {id(v) for ops in S._ops.values() for c in ops._converted.values()
@@ -65,7 +65,7 @@ def main(name: str = "small", calls: int = 3) -> None:
     for _ in range(calls):
         S(x)
     total = (time.perf_counter() - t0) / calls
-    print(f"2D J={J} L=8, {batch} x {shape[0]}x{shape[1]}: {1e3 * total:.0f} ms per call")
+    print(f"2D J={J} L=8, {batch} x {shape[0]}x{shape[1]}, {mode} mode: {1e3 * total:.0f} ms per call")
     for label, t in times.most_common():
         print(f"  {1e3 * t / calls:7.1f} ms  {label}")
     rest = total - sum(times.values()) / calls
@@ -73,4 +73,4 @@ def main(name: str = "small", calls: int = 3) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    main(*sys.argv[1:3])

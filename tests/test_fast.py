@@ -155,7 +155,7 @@ def test_fold_terms_skip_negligible_aliases():
 
 @pytest.mark.parametrize("make,shape", [
     (lambda **kw: scatkit.Scattering1D(6, 1000, Q=8, **kw), (3, 1000)),  # 1000 % 64: padded
-    (lambda **kw: scatkit.Scattering2D(3, (40, 40), L=6, **kw), (3, 40, 40)),
+    (lambda **kw: scatkit.Scattering2D(3, (42, 42), L=6, **kw), (3, 42, 42)),  # 42 % 8: padded
 ])
 def test_fast_mode_close_to_exact_same_shape_and_dtype(make, shape):
     x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
@@ -186,6 +186,29 @@ def test_fast_1d_is_circular_when_the_stride_divides_the_length():
     assert np.abs(f - e).max() / scale > 10 * FAST_TOL  # the ends wrap around
     middle = slice(4, -4)  # four output samples of 64 from each end
     assert np.abs(f[..., middle] - e[..., middle]).max() / scale < 0.03
+
+
+def test_fast_2d_is_circular_when_2J_divides_the_sides():
+    """2D fast mode does not pad an image whose sides ``2**J`` divides: it is the
+    periodic transform up to the fast threshold, with the exact mode's shape and
+    channels; it differs from the exact mode near the borders, where the image
+    wraps around, and hardly two output samples in."""
+    from scatkit.stats.periodic import PeriodicScattering2D
+
+    x = np.random.default_rng(2).standard_normal((3, 32, 32))
+    fast = scatkit.Scattering2D(2, (32, 32), L=4, fast=True)
+    exact = scatkit.Scattering2D(2, (32, 32), L=4)
+    assert fast.padded_shape == (32, 32) and exact.padded_shape == (40, 40)
+    f, e = fast(x), exact(x)
+    p = PeriodicScattering2D(2, (32, 32), L=4)(x)
+    assert f.shape == e.shape == p.shape
+    np.testing.assert_array_equal(fast.meta()["j"], exact.meta()["j"])
+    assert np.abs(f - p).max() / np.abs(p).max() <= FAST_TOL
+    scale = np.abs(e).max()
+    assert np.abs(f - e).max() / scale > 0.1  # the borders wrap around
+    inner = (Ellipsis, slice(2, -2), slice(2, -2))  # two output samples of 8 from each side
+    assert np.abs(f[inner] - e[inner]).max() / scale < 3e-3
+    assert scatkit.Scattering2D(2, (30, 32), L=4, fast=True).padded_shape != (30, 32)
 
 
 @pytest.mark.parametrize("make,shape", [

@@ -55,12 +55,14 @@ class Scattering2D(CascadeTransform, ScatteringBase):
     check_finite : bool, default True
         Reject inputs that contain NaN or infinity.
     fast : bool, default False
-        Trade exactness for speed: Fourier bins where every filter is below
+        Trade exactness for speed.  When both sides are multiples of ``2**J``,
+        the image is not padded: the convolutions are circular on its own grid
+        (as in :class:`scatkit.stats.PeriodicScattering2D`), which changes the
+        coefficients near the borders, where the image now wraps around.  In
+        every case, Fourier bins where every filter is below
         ``cascade.FAST_EPS`` of its peak are skipped (most periodization
-        aliases) instead of ``cascade.EXACT_EPS``; docs/BENCHMARKS.md gives the
-        measured difference to the exact coefficients.  Since the exact mode packs
-        its folds and low-passes in space, the fast mode is hardly faster in 2D
-        (2D J=2 L=8 on 1024 x 28x28: 166 against 164 ms).
+        aliases) instead of ``cascade.EXACT_EPS``.  docs/BENCHMARKS.md gives the
+        measured speed, difference to the exact coefficients and MNIST accuracy.
     oversampling : int, default 0
         Sample the averaged output every :math:`2^{J - o}` pixels instead of
         every :math:`2^J` (``0 <= o <= J``), as Bruna & Mallat (2013) and Oyallon
@@ -105,6 +107,8 @@ class Scattering2D(CascadeTransform, ScatteringBase):
                              f"both sides; lower J to at most {int(np.log2(max(min(M, N) - 1, 1)))}"
                              " or pad the images")
         self.padded_shape = (padded_size(M, self.J), padded_size(N, self.J))
+        if self.fast and M % 2**self.J == 0 and N % 2**self.J == 0:
+            self.padded_shape = (M, N)  # fast: circular, on the image's own grid
         self.pads = tuple(((p - n) // 2, p - n - (p - n) // 2)
                           for p, n in zip(self.padded_shape, self.shape))
         self._bank = None
@@ -155,8 +159,8 @@ class Scattering2D(CascadeTransform, ScatteringBase):
     def _compute_chunk(self, backend, x, filters):
         out = self._cascade(backend, backend.pad(x, self.pads, mode="reflect"), filters)
         # drop the samples of the padding: one sample of 2**J on each side (Kymatio's
-        # convention), i.e. 2**oversampling samples of the finer grid
-        first = 2**self.oversampling
+        # convention), i.e. 2**oversampling samples of the finer grid (none if circular)
+        first = 2**self.oversampling if self.padded_shape != tuple(self.shape) else 0
         _, M, N = self.output_shape()
         return out[..., first:first + M, first:first + N]
 
