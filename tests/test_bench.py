@@ -34,6 +34,7 @@ def test_bench_cli_tiny_without_peer(capsys, tmp_path):
     assert set(row["times"]) >= {"ours numpy", "ours torch", "ours fast numpy", "ours fast torch"}
     assert all(t > 0 for v in row["times"].values() for t in v)
     assert row["floor_medians"]["numpy"] > 0
+    assert row["floor_medians"]["fast numpy"] > 0  # fast mode's own FFTs
 
 
 def test_bench_rejects_unknown_workload(capsys):

@@ -338,10 +338,13 @@ def run_workload(w: Workload, peer=None, repeats: int = 5, memory: bool = True,
             peer.call("save", key=f"{w.name}/numpy", path=ref_path)
             res.agreement = _agreement(out_ours, ref_path, w.kind)
     fops = fft_plan(S, w.batch)
+    fast_ops = None if F is None else fft_plan(F, w.batch)
 
     def floors(r):
         for lib in ("numpy", "torch"):
             res.floor.setdefault(lib, []).append(time_fft_floor(fops, lib))
+        if fast_ops is not None:  # fast mode's own FFTs (smaller grids), with NumPy's
+            res.floor.setdefault("fast numpy", []).append(time_fft_floor(fast_ops, "numpy"))
         log(f"  {w.name}: repeat {r + 1}/{repeats} done")
 
     _alternate(calls, repeats, res, floors)
@@ -481,21 +484,21 @@ def format_table(results: list[Result]) -> str:
     """A Markdown table of the medians (see :func:`run_workload`)."""
     head = ("| workload | ours NumPy | ours torch | ours fast NumPy / torch | Kymatio NumPy | "
             "Kymatio torch | exact vs Kymatio NumPy | exact vs Kymatio torch | fast vs Kymatio torch "
-            "| FFT floor NumPy / torch | ours / floor (NumPy, torch) | peak MB ours / fast / Kymatio "
+            "| FFT floor NumPy / torch / fast | ours / floor (NumPy, torch, fast) | peak MB ours / fast / Kymatio "
             "(NumPy) | agreement |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in results:
         m = r.median
         on, ot, fn_, ft = m("ours numpy"), m("ours torch"), m("ours fast numpy"), m("ours fast torch")
         kn, kt = m("kymatio numpy"), m("kymatio torch")
-        fl_n, fl_t = m("numpy", "floor"), m("torch", "floor")
+        fl_n, fl_t, fl_f = m("numpy", "floor"), m("torch", "floor"), m("fast numpy", "floor")
         fl_ours_t = fl_n if r.torch_via_numpy else fl_t  # the library "ours torch" used
         mem = r.memory
         lines.append(" | ".join([
             f"| {r.workload.name}: {r.workload.describe()}", _fmt_s(on), _fmt_s(ot),
             f"{_fmt_s(fn_)} / {_fmt_s(ft)}", _fmt_s(kn), _fmt_s(kt), _ratio(kn, on), _ratio(kt, ot),
-            _ratio(kt, ft), f"{_fmt_s(fl_n)} / {_fmt_s(fl_t)}",
-            f"{_ratio(on, fl_n)}, {_ratio(ot, fl_ours_t)}",
+            _ratio(kt, ft), f"{_fmt_s(fl_n)} / {_fmt_s(fl_t)} / {_fmt_s(fl_f)}",
+            f"{_ratio(on, fl_n)}, {_ratio(ot, fl_ours_t)}, {_ratio(fn_, fl_f)}",
             f"{_mb(mem.get('ours numpy'))} / {_mb(mem.get('ours fast numpy'))} / "
             f"{_mb(mem.get('kymatio numpy'))}",
             r.agreement + (f"; {'; '.join(r.notes)}" if r.notes else "")]) + " |")
