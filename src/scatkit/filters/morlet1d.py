@@ -89,6 +89,12 @@ def max_dyadic_subsampling(xi: float, sigma: float, alpha: float = ALPHA) -> int
     return int(math.floor(-math.log2(upper))) - 1
 
 
+def band_top(xi, sigma, eps: float) -> np.ndarray:
+    r"""Highest frequency where a Morlet wavelet's Gaussian exceeds ``eps`` of its peak:
+    :math:`\xi + \sigma \sqrt{2 \log(1/\varepsilon)}` (cycles per sample)."""
+    return np.asarray(xi) + np.asarray(sigma) * math.sqrt(2.0 * math.log(1.0 / eps))
+
+
 def adaptive_periods(sigma: float, eps: float = EPS) -> int:
     r"""Number of periods ``P`` so that a Gaussian of width ``sigma`` is below ``eps``
     outside :math:`[1-P, P)`: :math:`P = \lceil \sqrt{-2\sigma^2\log\varepsilon} + 1\rceil`."""

@@ -19,8 +19,8 @@ import numbers
 
 import numpy as np
 
-from ..filters.morlet1d import (CRITERION_AMPLITUDE, SIGMA0, MorletRows, filter_bank_1d, gauss_1d,
-                                temporal_support)
+from ..filters.morlet1d import (CRITERION_AMPLITUDE, SIGMA0, MorletRows, band_top, filter_bank_1d,
+                                gauss_1d, temporal_support)
 from .base import ScatteringBase, check_int, check_shape
 from .cascade import FAST_EPS, CascadeTransform, band_exponents, build_plan
 
@@ -156,20 +156,32 @@ class Scattering1D(CascadeTransform, ScatteringBase):
         self._params = {1: morlet_bank_params(self.J, self.Q[0]),
                         2: morlet_bank_params(self.J, self.Q[1])}
         filter_j = {m: self._params[min(m, 2)].j for m in range(1, self.max_order + 1)}
-        filter_k = None
-        if self.fast:
-            ks = {m: self._band_exponents(self._params[m]) for m in (1, 2)}
-            filter_k = {m: ks[min(m, 2)] for m in filter_j}
+        filter_k = ({m: self._band_exponents(m) for m in filter_j} if self.fast else None)
         self.plan = build_plan(filter_j, self.max_order, k_cap=self.log2_stride,
                                k_out=self.log2_stride, filter_k=filter_k)
 
-    def _band_exponents(self, params) -> np.ndarray:
-        """Fast mode's subsampling exponent of each wavelet's modulus: its band's
-        (:func:`~scatkit.transforms.cascade.band_exponents`), never below the exact
-        rule's, non-decreasing along the bank."""
+    def _band_exponents(self, m: int) -> np.ndarray:
+        """Fast mode's subsampling exponent of each order-``m`` wavelet's modulus.
+
+        The largest at which the modulus keeps its band
+        (:func:`~scatkit.transforms.cascade.band_exponents`) and the grid still
+        holds the significant bands of the wavelets applied to it next (its
+        admissible children, :func:`~scatkit.filters.morlet1d.band_top` below the
+        Nyquist frequency): a child far above the modulus's band would otherwise
+        read only the aliased tail of its spectrum.  Never below the exact rule's,
+        non-decreasing along the bank.
+        """
+        params = self._params[min(m, 2)]
         rows = MorletRows(self.N_padded, params.xi, params.sigma)
         k = np.concatenate([band_exponents(rows[a:a + BAND_ROWS], FAST_EPS)
                             for a in range(0, len(rows), BAND_ROWS)])
+        if m < self.max_order:
+            children = self._params[2]
+            top = band_top(children.xi, children.sigma, FAST_EPS)  # cycles per sample
+            for n, j in enumerate(params.j):
+                admissible = children.j > j  # build_plan's rule
+                if admissible.any():
+                    k[n] = min(k[n], math.floor(-math.log2(2.0 * top[admissible].max())))
         return np.maximum.accumulate(np.maximum(k, params.j))
 
     @property
