@@ -302,10 +302,11 @@ EXACT_EPS = 1e-12
 #: The same threshold in the fast mode (``fast=True`` of the transforms): bins
 #: where every filter is below 1e-3 of its peak are skipped, which drops most
 #: periodization aliases of the 2D wavelets and low-pass (coefficients within
-#: 6e-4 of the exact ones relative to their maximum).  Since the 2D folds are
-#: packed and the low-passes computed in space, it gains little in 2D (2D J=2:
-#: 166 against 164 ms); 1D fast mode is also circular and computes each modulus
-#: at its band's rate (:func:`band_exponents`; see docs/BENCHMARKS.md).
+#: 6e-4 of the exact ones relative to their maximum, on the same padded grid).
+#: Since the 2D folds are packed and the low-passes computed in space, the
+#: threshold alone gains little in 2D (2D J=2: 166 against 164 ms); fast mode is
+#: also circular where the grid allows it, and in 1D computes each modulus at its
+#: band's rate (:func:`band_exponents`; see docs/BENCHMARKS.md).
 FAST_EPS = 1e-3
 
 
@@ -781,8 +782,8 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
     the same rows of the same bank at the same resolution share one list of
     terms.  Wavelet terms are packed (:func:`pack_terms`) where that applies, and
     the low-pass at a resolution is also kept as a :class:`SeparableLowPass` when
-    the grid has :data:`SPATIAL_LOW_PASS_NDIM` axes, the low-pass is separable, cheaper (:data:`SPATIAL_LOW_PASS_MAX_COST`) and some modulus
-    there will use it: one without children, or any on a grid of at most
+    the grid has :data:`SPATIAL_LOW_PASS_NDIM` axes, the low-pass is separable,
+    cheaper (:data:`SPATIAL_LOW_PASS_MAX_COST`) and some modulus there will use it: one without children, or any on a grid of at most
     :data:`SPATIAL_WITH_CHILDREN_MAX_BINS` bins.
     """
     shape = tuple(shape)

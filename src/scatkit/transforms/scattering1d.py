@@ -89,10 +89,11 @@ class Scattering1D(CascadeTransform, ScatteringBase):
         and changes the coefficients near the two ends, where the signal now
         wraps around.  Every modulus is computed at the rate of its own
         bandwidth (:func:`~scatkit.transforms.cascade.band_exponents`) instead
-        of that of its wavelet's highest frequency, and the next wavelets and
-        the low-pass are cropped in frequency to its band instead of
-        periodized: the narrow constant-Q wavelets' moduli are computed on
-        grids several times smaller.  In every case, Fourier bins where every
+        of that of its wavelet's highest frequency (but fine enough for the
+        wavelets applied to it next), and those wavelets and the low-pass are
+        cropped in frequency to its grid's band instead of periodized: the
+        narrow constant-Q wavelets' moduli are computed on grids several times
+        smaller.  In every case, Fourier bins where every
         filter is below ``cascade.FAST_EPS`` of its peak are skipped instead of
         ``cascade.EXACT_EPS``.  docs/BENCHMARKS.md gives the measured speed,
         difference to the exact coefficients and spoken-digit accuracy.
