@@ -558,12 +558,12 @@ def test_band_exponents_fold_the_band_onto_distinct_bins(centre, width, log2_n):
     assert (n >> (k + 1)) < 2 * len(bins)
 
 
-def test_crop_band_filters_band_limited_signals_on_the_coarse_grid():
+@pytest.mark.parametrize("n,factor", [(256, 4), (1000, 8), (750, 6)])  # m even, odd, odd
+def test_crop_band_filters_band_limited_signals_on_the_coarse_grid(n, factor):
     """A signal whose spectrum lies in the cropped band, filtered on the coarse grid with
     the cropped filter, gives the samples of the fine-grid result; the periodized
     filter does not (its aliases fold the filter's high band onto the signal's)."""
     rng = np.random.default_rng(0)
-    n, factor = 256, 4
     m = n // factor
     X = np.zeros(n, complex)
     band = np.r_[0:m // 2 - 2, n - m // 2 + 3:n]
@@ -577,6 +577,7 @@ def test_crop_band_filters_band_limited_signals_on_the_coarse_grid():
     assert np.abs(folded - fine).max() > 0.1 * np.abs(fine).max()
     # the Nyquist bin stands for both +m/2 and -m/2; eps zeroes the negligible values first
     np.testing.assert_array_equal(morlet1d.crop_band(np.arange(1.0, 17.0), 4), [1, 2, 9, 16])
+    np.testing.assert_array_equal(morlet1d.crop_band(np.arange(1.0, 16.0), 3), [1, 2, 3, 14, 15])
     np.testing.assert_array_equal(morlet1d.crop_band(np.r_[1.0, 1e-4, 0.5, 1e-4], 1, eps=1e-3),
                                   [1, 0, 0.5, 0])
 

@@ -128,8 +128,9 @@ def crop_band(h_f: np.ndarray, factor: int, eps: float = 0.0) -> np.ndarray:
     Cropping in frequency instead of periodizing (:func:`periodize`): the filter
     as it acts on a signal whose spectrum lies inside that band, such as a
     modulus sampled at the rate of its own bandwidth (fast mode, see
-    :func:`scatkit.transforms.cascade.band_exponents`).  The Nyquist bin, which
-    stands for both ``+m/2`` and ``-m/2``, takes the mean of the two.
+    :func:`scatkit.transforms.cascade.band_exponents`).  For an even ``m = n //
+    factor`` the Nyquist bin, which stands for both ``+m/2`` and ``-m/2``, takes
+    the mean of the two.
 
     Parameters
     ----------
@@ -152,7 +153,8 @@ def crop_band(h_f: np.ndarray, factor: int, eps: float = 0.0) -> np.ndarray:
     m = n // factor
     if factor == 1:
         return h_f.copy()
-    out = np.concatenate([h_f[..., : m // 2 + 1], h_f[..., n - m // 2 + 1:]], axis=-1)
+    # bins 0 .. m//2 and the m - m//2 - 1 negative ones above -m/2 (all of them, m odd)
+    out = np.concatenate([h_f[..., : m // 2 + 1], h_f[..., n - (m - m // 2 - 1):]], axis=-1)
     if m % 2 == 0:
         out[..., m // 2] = 0.5 * (h_f[..., m // 2] + h_f[..., n - m // 2])
     return out
