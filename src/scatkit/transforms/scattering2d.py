@@ -15,7 +15,7 @@ import numpy as np
 
 from ..filters.morlet2d import Morlet2DRows, crop_fourier, filter_bank_2d, low_pass_2d
 from .base import ScatteringBase, check_int, check_shape
-from .cascade import CascadeTransform, build_plan, group_cap
+from .cascade import FAST_GROUP_ELEMENTS, GROUP_ELEMENTS, CascadeTransform, build_plan, group_cap
 
 #: largest order of the cascade
 MAX_ORDER = 3
@@ -116,7 +116,8 @@ class Scattering2D(CascadeTransform, ScatteringBase):
         self.plan = build_plan({m: bank_j for m in range(1, self.max_order + 1)},
                                self.max_order, k_cap=self.J - self.oversampling,
                                k_out=self.J - self.oversampling,
-                               max_paths=group_cap(self.padded_shape))
+                               max_paths=group_cap(self.padded_shape, FAST_GROUP_ELEMENTS
+                                                   if self.fast else GROUP_ELEMENTS))
 
     @property
     def bank(self):
