@@ -639,26 +639,3 @@ def test_fast_1d_band_rates_keep_every_channel_close(Q):
     per_channel = np.sqrt(((fast - circular) ** 2).sum(axis=(0, 2))
                           / (circular**2).sum(axis=(0, 2)))
     assert per_channel.max() < 0.05
-
-
-def test_fast_2d_packs_long_rows_and_equals_the_unpacked_terms():
-    """Fast mode also packs the long-row 2D folds (those that fill their slots, see
-    ``PACK_MIN_FILL``), which the exact mode keeps as blocks; the packed terms give
-    the unpacked terms' output (same sums, to float rounding)."""
-    from scatkit.backends import NumpyBackend
-    from scatkit.transforms.cascade import FAST_EPS, PackedTerms, prepare_cascade, run_cascade
-
-    S = scatkit.Scattering2D(3, (128, 128), L=4, fast=True)
-    ops = S.cascade_ops()
-    exact = scatkit.Scattering2D(3, (128, 128), L=4).cascade_ops()
-    assert not any(isinstance(v, PackedTerms) for v in exact.wave.values())  # long rows
-    assert any(isinstance(v, PackedTerms) for v in ops.wave.values())
-    f = S._numpy_filters()
-    blocks = prepare_cascade(S.plan, f["phi_half"], f["psi"], S.cascade_shape, eps=FAST_EPS,
-                             pack_max_row=0)
-    assert all(isinstance(v, list) for v in blocks.wave.values())
-    x = np.random.default_rng(3).standard_normal((2, 128, 128))
-    backend = NumpyBackend(workers=1)
-    for packed, plain in zip(run_cascade(backend, x, S.plan, None, None, 2, ops=ops),
-                             run_cascade(backend, x, S.plan, None, None, 2, ops=blocks)):
-        np.testing.assert_allclose(packed, plain, rtol=0, atol=1e-12 * np.abs(plain).max())

@@ -210,8 +210,7 @@ def hermitian_full(backend, half, shape: tuple[int, ...]):
 
 
 def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequence],
-                ndim: int, *, ops: "CascadeOps | None" = None, eps: float | None = None,
-                pack_max_row: float | None = None):
+                ndim: int, *, ops: "CascadeOps | None" = None, eps: float | None = None):
     """Compute the averaged coefficients of every path of ``plan``.
 
     Parameters
@@ -234,10 +233,6 @@ def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequ
     eps : float, optional
         Negligible relative filter amplitude when ``ops`` is built here
         (default :data:`EXACT_EPS`).
-    pack_max_row : float, optional
-        :func:`pack_terms`'s ``max_row`` when ``ops`` is built here (default
-        :data:`PACK_MAX_ROW`; fast mode packs long rows too,
-        :data:`FAST_PACK_MAX_ROW`).
 
     Returns
     -------
@@ -259,8 +254,7 @@ def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequ
     """
     spatial0 = tuple(U0.shape[-ndim:])
     if ops is None:
-        ops = _cached_ops(plan, phi_half, psi, spatial0, EXACT_EPS if eps is None else eps,
-                          pack_max_row)
+        ops = _cached_ops(plan, phi_half, psi, spatial0, EXACT_EPS if eps is None else eps)
     ops = ops.to(backend, U0)
     last_child = {g.parent: i for i, g in enumerate(plan.groups) if g.parent >= 0}
     half: dict[int, object] = {}
@@ -508,15 +502,6 @@ PACK_MIN_FILL = 0.75
 #: NumPy 272 -> 248 ms but torch with gradients 354 -> 567 ms, so long rows stay
 #: unpacked.  1D blocks are contiguous runs: never packed.
 PACK_MAX_ROW = 24
-#: :data:`PACK_MAX_ROW` in fast mode: 2D folds are packed whatever their rows'
-#: length (where their terms fill :data:`PACK_MIN_FILL` of the slots).  Measured
-#: (2D J=4 L=8, 16 x 256x256, NumPy, two threads, best of 5, three alternations,
-#: together with :data:`FAST_GROUP_ELEMENTS`): fast mode 155-162 ms as the exact
-#: mode packs, 143-146 ms packing everything; with torch gradients (4 images,
-#: forward and backward) 173-209 against 196-211 ms.  Fast mode's packed terms are
-#: smaller than the exact mode's (9.9 against 18.3 MB there), whose peak memory
-#: is the reason the exact mode keeps long rows unpacked.
-FAST_PACK_MAX_ROW = math.inf
 
 
 @dataclass(frozen=True)
@@ -777,15 +762,14 @@ class CascadeOps:
         return self._converted[key]
 
 
-def _packed(terms, half_shape, out_shape, max_row=None):
+def _packed(terms, half_shape, out_shape):
     """The terms packed (:func:`pack_terms`) where that applies, else as they are."""
-    packed = pack_terms(terms, half_shape, out_shape, max_row=max_row)
+    packed = pack_terms(terms, half_shape, out_shape)
     return terms if packed is None else packed
 
 
 def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int, ...],
-                    eps: float = EXACT_EPS, dtype=np.float64,
-                    pack_max_row: float | None = None) -> CascadeOps:
+                    eps: float = EXACT_EPS, dtype=np.float64) -> CascadeOps:
     """Fold terms of every group of ``plan`` for padded inputs of ``shape``.
 
     ``phi_half`` and ``psi`` are the (NumPy or backend) filters of
@@ -796,8 +780,7 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
     precision the terms are stored in (computed in float64 and rounded once,
     so float32 terms equal float64 terms converted later).  Groups that read
     the same rows of the same bank at the same resolution share one list of
-    terms.  Wavelet terms are packed (:func:`pack_terms`, with ``pack_max_row``)
-    where that applies, and
+    terms.  Wavelet terms are packed (:func:`pack_terms`) where that applies, and
     the low-pass at a resolution is also kept as a :class:`SeparableLowPass` when
     the grid has :data:`SPATIAL_LOW_PASS_NDIM` axes, the low-pass is separable,
     cheaper (:data:`SPATIAL_LOW_PASS_MAX_COST`) and some modulus there will use it: one without children, or any on a grid of at most
@@ -832,8 +815,7 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
                 filt = to_np(psi[g.order][parent.k][g.filter_slice])
                 pshape = tuple(s >> parent.k for s in shape)
                 shared[key] = _packed(fold_terms(filt, shape_k, half_out=False, eps=eps,
-                                                 dtype=dtype), _half_shape(pshape), shape_k,
-                                      pack_max_row)
+                                                 dtype=dtype), _half_shape(pshape), shape_k)
                 del filt
             wave[gid] = shared[key]
     return CascadeOps(wave, low, spatial)
@@ -922,16 +904,10 @@ class CascadeTransform:
             f = self._cascade_filters()
             self._ops[key] = prepare_cascade(self.plan, f["phi_half"], f["psi"],
                                              self.cascade_shape, dtype=dtype,
-                                             **self._fold_options())
+                                             eps=FAST_EPS if self.fast else EXACT_EPS)
             del f
             self._bank = None
         return self._ops[key]
-
-    def _fold_options(self) -> dict:
-        """The fold terms' threshold and packing, exact or fast mode."""
-        if self.fast:
-            return {"eps": FAST_EPS, "pack_max_row": FAST_PACK_MAX_ROW}
-        return {"eps": EXACT_EPS, "pack_max_row": None}
 
     def _cascade_filters(self) -> dict:
         """The NumPy filters :meth:`cascade_ops` builds the terms from (default: the
@@ -966,7 +942,7 @@ class CascadeTransform:
         else:
             phi_half, psi, ops = filters["phi_half"], filters["psi"], None
         outs = run_cascade(backend, U0, self.plan, phi_half, psi, ndim=len(self.cascade_shape),
-                           ops=ops, **self._fold_options())
+                           ops=ops, eps=FAST_EPS if self.fast else EXACT_EPS)
         return backend.take(backend.concatenate(outs, axis=1), self.plan.order_index, 1)
 
 
@@ -976,9 +952,8 @@ class CascadeTransform:
 #: cuts the first-order group into 3 and the second-order groups into one per parent.
 GROUP_ELEMENTS = 2**18
 #: :data:`GROUP_ELEMENTS` in fast mode (2D J=4 L=8, 16 x 256x256, NumPy, two
-#: threads, best of 5, three alternations: 149-152 ms against 155-162 ms with 2**18;
-#: with packed folds, :data:`FAST_PACK_MAX_ROW`, 143-146 against 147-149 ms).  The
-#: exact mode slowed down with it (427-521 against 255-272 ms), which was not
+#: threads, best of 5, three alternations: 149-152 ms against 155-162 ms with 2**18).
+#: The exact mode slowed down with it (427-521 against 255-272 ms), which was not
 #: investigated.
 FAST_GROUP_ELEMENTS = 2**17
 
@@ -1048,7 +1023,7 @@ def _drop_ops(key) -> None:
         f.detach()
 
 
-def _cached_ops(plan, phi_half, psi, shape, eps, pack_max_row=None) -> CascadeOps:
+def _cached_ops(plan, phi_half, psi, shape, eps) -> CascadeOps:
     """:func:`prepare_cascade`, memoised on the identity of the filters.
 
     An entry lives while every one of its filter arrays does: it holds weak
@@ -1060,7 +1035,7 @@ def _cached_ops(plan, phi_half, psi, shape, eps, pack_max_row=None) -> CascadeOp
     the least recently used dropped first.
     """
     leaves = _filter_leaves(phi_half, psi)
-    key = (id(plan), shape, eps, pack_max_row, tuple(id(a) for a in leaves))
+    key = (id(plan), shape, eps, tuple(id(a) for a in leaves))
     hit = _OPS_CACHE.get(key)
     if hit is not None and all(r() is a for r, a in zip(hit[1], leaves)):
         _OPS_CACHE.move_to_end(key)
@@ -1073,7 +1048,7 @@ def _cached_ops(plan, phi_half, psi, shape, eps, pack_max_row=None) -> CascadeOp
             finalizers.append(weakref.finalize(a, _drop_ops, key))
         except TypeError:  # not weakly referenceable: kept alive by the entry
             refs.append(lambda a=a: a)
-    ops = prepare_cascade(plan, phi_half, psi, shape, eps, pack_max_row=pack_max_row)
+    ops = prepare_cascade(plan, phi_half, psi, shape, eps)
     _OPS_CACHE[key] = (ops, refs, plan)
     _OPS_FINALIZERS[key] = finalizers
     while len(_OPS_CACHE) > _OPS_CACHE_SIZE:
