@@ -93,8 +93,8 @@ class Scattering1D(CascadeTransform, ScatteringBase):
         wavelets applied to it next), and those wavelets and the low-pass are
         cropped in frequency to its grid's band instead of periodized: the
         narrow constant-Q wavelets' moduli are computed on grids several times
-        smaller.  In every case, Fourier bins where every
-        filter is below ``cascade.FAST_EPS`` of its peak are skipped instead of
+        smaller.  In every case, Fourier bins where every filter is below
+        ``cascade.FAST_EPS`` of its peak are skipped instead of
         ``cascade.EXACT_EPS``.  docs/BENCHMARKS.md gives the measured speed,
         difference to the exact coefficients and spoken-digit accuracy.
 
