@@ -31,12 +31,13 @@ import numpy as np
 
 from scatkit.colour import ColourScattering
 from scatkit.datasets import load_cifar10
-from scatkit.experiments.cifar10 import (J_UNSUP, KERNEL_LOG_EPS, KERNEL_PCA, L_TRANSLATION,
-                                         LOG_EPS, best_choice, fit_projection, image_and_mirror,
-                                         oversampled_scattering, selection_split)
+from scatkit.experiments.cifar10 import (J_UNSUP, KERNEL_LOG_EPS, KERNEL_PCA, KERNEL_SELECT_FIT,
+                                         L_TRANSLATION, LOG_EPS, best_choice, fit_projection,
+                                         image_and_mirror, oversampled_scattering,
+                                         selection_images)
 from scatkit.learn.kernel_ridge import validation_errors
 
-N_FIT, N_VAL = 10000, 5000
+N_FIT = KERNEL_SELECT_FIT  # the first N_FIT selection images fit, the others score
 SCALES, ALPHAS = (0.125, 0.25, 0.5, 1.0), (0.01, 0.03, 0.1)
 
 
@@ -75,9 +76,7 @@ VARIANTS = {"plain": (1, LOG_EPS, False, 1), "mirror": (1, LOG_EPS, False, 2),
 def main(out, names):
     start = time.perf_counter()
     cache = Path(out) / "cache"
-    train = load_cifar10(split="train", cache_dir=cache)
-    idx = np.concatenate(selection_split(len(train), N_FIT, N_VAL))  # fit, then validation
-    images, y = train.images[idx], train.labels[idx]
+    images, y = selection_images(load_cifar10(split="train", cache_dir=cache))  # fit, then val
     S = ColourScattering(J_UNSUP, (32, 32), L=L_TRANSLATION, colour="yuv")
     raw = {}
     for o in sorted({VARIANTS[name][0] for name in names}):

@@ -50,13 +50,13 @@ import numpy as np
 
 from scatkit.colour import RGB_TO_YUV, ColourScattering
 from scatkit.datasets import load_cifar10
-from scatkit.experiments.cifar10 import (J_UNSUP, KERNEL_LOG_EPS, KERNEL_PCA, L_TRANSLATION,
-                                         OVERSAMPLING, best_choice, feature_weights,
-                                         fit_projection, image_and_mirror,
-                                         oversampled_scattering, selection_split)
+from scatkit.experiments.cifar10 import (J_UNSUP, KERNEL_LOG_EPS, KERNEL_PCA, KERNEL_SELECT_FIT,
+                                         L_TRANSLATION, OVERSAMPLING, best_choice,
+                                         feature_weights, fit_projection, image_and_mirror,
+                                         oversampled_scattering, selection_images)
 from scatkit.learn.kernel_ridge import validation_errors
 
-N_FIT, N_VAL = 10000, 5000
+N_FIT = KERNEL_SELECT_FIT  # the first N_FIT selection images fit, the others score
 SCALES, ALPHAS = (0.25, 0.5, 1.0, 2.0), (0.01, 0.03, 0.1)
 #: added to each image's luminance standard deviation (images in [0, 1]) by ``contrast``
 CONTRAST_FLOOR = 0.05
@@ -126,9 +126,7 @@ def prepare(views, weights, n_components):
 def main(out, names):
     start = time.perf_counter()
     cache = Path(out) / "cache"
-    train = load_cifar10(split="train", cache_dir=cache)
-    idx = np.concatenate(selection_split(len(train), N_FIT, N_VAL))  # fit, then validation
-    images, y = train.images[idx], train.labels[idx]
+    images, y = selection_images(load_cifar10(split="train", cache_dir=cache))  # fit, then val
     S = ColourScattering(J_UNSUP, (32, 32), L=L_TRANSLATION, colour="yuv")
     kinds = {settings(name)["features"] for name in names}
     raw = {}

@@ -113,13 +113,20 @@ def test_pca_basis_spans_the_leading_principal_subspace():
 
 
 def test_selection_split_image_and_mirror_and_best_choice():
-    from scatkit.experiments.cifar10 import best_choice, image_and_mirror, selection_split
+    from types import SimpleNamespace
+
+    from scatkit.experiments.cifar10 import (best_choice, image_and_mirror, selection_images,
+                                             selection_split)
 
     fit, val = selection_split(50000, 10000, 5000, seed=0)
     perm = np.random.default_rng(0).permutation(50000)
     np.testing.assert_array_equal(np.concatenate([fit, val]), perm[:15000])
     fit, val = selection_split(40, 30, 20)  # capped: a quarter to validation, the rest to fit
     assert len(val) == 10 and len(fit) == 30 and not set(fit) & set(val)
+    data = SimpleNamespace(images=_images(40), labels=np.arange(40))
+    chosen, labels = selection_images(data, 30, 20)  # the fitting images first, then validation
+    np.testing.assert_array_equal(labels, np.concatenate([fit, val]))
+    np.testing.assert_array_equal(chosen, data.images[labels])
     images = _images(5)
     a, b = image_and_mirror(lambda x: x.reshape(len(x), -1)[:, :4].astype(np.float32), images,
                             batch=2)

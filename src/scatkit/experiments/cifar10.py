@@ -232,6 +232,14 @@ def selection_split(n, n_fit=KERNEL_SELECT_FIT, n_val=KERNEL_SELECT_VAL, seed=0)
     return perm[:n_fit], perm[n_fit:n_fit + n_val]
 
 
+def selection_images(dataset, n_fit=KERNEL_SELECT_FIT, n_val=KERNEL_SELECT_VAL, seed=0):
+    """The images and labels of ``dataset`` that choose the kernel's widths and
+    penalties: those of :func:`selection_split`, the fitting ones first, then the
+    validation ones (the ablation scripts' training set)."""
+    idx = np.concatenate(selection_split(len(dataset.labels), n_fit, n_val, seed))
+    return dataset.images[idx], dataset.labels[idx]
+
+
 def best_choice(errors):
     """The ``(gamma_scale, alpha)`` pair of least error in ``errors`` (as
     :func:`scatkit.learn.kernel_ridge.validation_errors` returns them) and that error."""
