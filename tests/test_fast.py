@@ -459,12 +459,16 @@ def test_plan_with_group_cap_has_the_same_paths_and_output(cap):
 
 
 def test_large_2d_grids_get_groups_of_bounded_size():
-    from scatkit.transforms.cascade import GROUP_ELEMENTS
+    from scatkit.transforms.cascade import FAST_GROUP_ELEMENTS, GROUP_ELEMENTS
 
-    S = scatkit.Scattering2D(J=4, shape=(256, 256), L=8)
-    for g in S.plan.groups:
-        assert len(g.paths) == 1 or len(g.paths) * np.prod(
-            [n >> g.k for n in S.padded_shape]) <= GROUP_ELEMENTS
+    for S, bound in ((scatkit.Scattering2D(J=4, shape=(256, 256), L=8), GROUP_ELEMENTS),
+                     (scatkit.Scattering2D(J=4, shape=(256, 256), L=8, fast=True),
+                      FAST_GROUP_ELEMENTS)):
+        sizes = [len(g.paths) * np.prod([n >> g.k for n in S.padded_shape])
+                 for g in S.plan.groups]
+        assert all(n_paths == 1 or size <= bound
+                   for n_paths, size in zip((len(g.paths) for g in S.plan.groups), sizes))
+        assert max(sizes) > bound // 2  # the bound is the one in use, not a smaller one
     small = scatkit.Scattering2D(J=2, shape=(28, 28), L=8)
     assert max(len(g.paths) for g in small.plan.groups) == 64  # small grids: one group per block
 
