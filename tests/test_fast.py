@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -643,3 +645,54 @@ def test_fast_1d_band_rates_keep_every_channel_close(Q):
     per_channel = np.sqrt(((fast - circular) ** 2).sum(axis=(0, 2))
                           / (circular**2).sum(axis=(0, 2)))
     assert per_channel.max() < 0.05
+
+
+_MALLINFO_CHILD = r"""
+import ctypes, os, sys
+import numpy as np
+libc = ctypes.CDLL(None)
+if not hasattr(libc, "mallinfo2"):
+    print("no-mallinfo2"); sys.exit()
+class Info(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
+                "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+libc.mallinfo2.restype = Info
+from scatkit.backends.allocator import keep_freed_memory
+print(keep_freed_memory(), keep_freed_memory())
+before = libc.mallinfo2().hblks
+a = np.ones(16 * 2**20, dtype=np.uint8)  # 16 MiB: mapped on its own at glibc's defaults
+print(libc.mallinfo2().hblks - before)
+"""
+
+
+@pytest.mark.parametrize("hint", ["1", "0"])
+def test_allocator_hint_serves_large_temporaries_from_the_heap(hint):
+    """With the hint (the default), a 16 MiB array comes from glibc's heap, where the
+    next chunk reuses it, instead of fresh pages mapped for it alone (glibc's
+    ``mallinfo2`` counts the mapped blocks); ``SCATKIT_MALLOC_HINT=0`` leaves glibc
+    as it was.  The hint is given once per process."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SCATKIT_MALLOC_HINT": hint}
+    env.pop("MALLOC_MMAP_THRESHOLD_", None)
+    env.pop("MALLOC_TRIM_THRESHOLD_", None)
+    out = subprocess.run([sys.executable, "-c", _MALLINFO_CHILD], env=env, check=True,
+                         capture_output=True, text=True).stdout.split()
+    if out == ["no-mallinfo2"]:
+        pytest.skip("not glibc >= 2.33")
+    given, again, mapped = out
+    assert again == "False"
+    if hint == "1":
+        assert given == "True" and mapped == "0"
+    else:
+        assert given == "False" and mapped == "1"
+
+
+def test_map_chunks_gives_the_allocator_hint(monkeypatch):
+    from scatkit.transforms import base
+
+    calls = []
+    monkeypatch.setattr(base, "keep_freed_memory", lambda: calls.append(1))
+    base.map_chunks(base.get_backend(np.zeros(1)), lambda b, c: c, np.zeros((4, 2)), step=2)
+    assert calls == [1]

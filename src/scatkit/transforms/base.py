@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..backends import get_backend
+from ..backends.allocator import keep_freed_memory
 
 #: output formats accepted by ``out_type``
 OUT_TYPES = ("array", "list")
@@ -247,7 +248,10 @@ def map_chunks(backend, fn, x, step: int, min_thread_chunk: int | None = 1):
     included: it is computed with ``backend.serial(concurrent=1)`` in the calling
     thread (alone, so with the memory budget of one chunk at a time).
     ``min_thread_chunk=None``: no chunk threads at all (the backend as given).
+    The first call in a process tells glibc to keep freed temporaries for reuse
+    (:func:`scatkit.backends.allocator.keep_freed_memory`).
     """
+    keep_freed_memory()  # chunks reuse each other's freed temporaries (once per process)
     n = x.shape[0]
     if min_thread_chunk is None:
         threads = 1
