@@ -696,3 +696,24 @@ def test_map_chunks_gives_the_allocator_hint(monkeypatch):
     monkeypatch.setattr(base, "keep_freed_memory", lambda: calls.append(1))
     base.map_chunks(base.get_backend(np.zeros(1)), lambda b, c: c, np.zeros((4, 2)), step=2)
     assert calls == [1]
+
+
+def test_1d_chunk_budget_is_a_multiple_of_the_cascade_one_with_identical_output(monkeypatch):
+    """1D transforms bound their chunks by ``CHUNK_BYTES_FACTOR`` times the cascade's
+    budget (read at the call), 2D ones by the budget itself; a smaller budget cuts
+    the batch into smaller chunks and changes no bit of the output."""
+    from scatkit.transforms import cascade, scattering1d
+
+    S1 = scatkit.Scattering1D(J=4, shape=1024, Q=4)
+    S2 = scatkit.Scattering2D(J=2, shape=(16, 16), L=4)
+    assert S1._chunk_bytes() == scattering1d.CHUNK_BYTES_FACTOR * cascade.CHUNK_BYTES
+    assert S2._chunk_bytes() == cascade.CHUNK_BYTES
+    x = np.random.default_rng(0).standard_normal((6, 1024))
+    whole = S1(x)
+    seen = []
+    compute = S1._compute_chunk
+    monkeypatch.setattr(S1, "_compute_chunk", lambda b, c, f: (seen.append(len(c)), compute(b, c, f))[1])
+    per_input = cascade.bytes_per_sample(S1.plan, S1.cascade_shape, 16)
+    monkeypatch.setattr(cascade, "CHUNK_BYTES", per_input)  # 1D: two inputs' worth per chunk
+    np.testing.assert_array_equal(S1(x), whole)
+    assert seen and max(seen) <= scattering1d.CHUNK_BYTES_FACTOR and sum(seen) == len(x)

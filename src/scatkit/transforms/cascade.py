@@ -916,10 +916,15 @@ class CascadeTransform:
 
     def _compute(self, backend, x, filters):
         itemsize = 8 if str(x.dtype).endswith("float32") else 16
-        budget = backend.chunk_bytes(x, CHUNK_BYTES) // getattr(backend, "concurrent_chunks", 1)
+        budget = backend.chunk_bytes(x, self._chunk_bytes()) // getattr(backend, "concurrent_chunks", 1)
         step = chunk_size(self.plan, self.cascade_shape, itemsize, budget)
         return map_chunks(backend, lambda b, c: self._compute_chunk(b, c, filters), x, step,
                           min_thread_chunk=self._min_thread_chunk())
+
+    def _chunk_bytes(self) -> int:
+        """Bound on the intermediate arrays of the chunks computed at once, in bytes
+        (default :data:`CHUNK_BYTES`, read at the call)."""
+        return CHUNK_BYTES
 
     def _min_thread_chunk(self) -> int:
         # threads pay once a chunk carries THREAD_MIN_BYTES of intermediates per group of

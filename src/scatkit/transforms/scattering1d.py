@@ -21,6 +21,7 @@ import numpy as np
 
 from ..filters.morlet1d import (CRITERION_AMPLITUDE, SIGMA0, MorletRows, band_top, filter_bank_1d,
                                 gauss_1d, temporal_support)
+from . import cascade
 from .base import ScatteringBase, check_int, check_shape
 from .cascade import FAST_EPS, CascadeTransform, band_exponents, build_plan
 
@@ -30,6 +31,17 @@ MAX_ORDER = 3
 PAD_SUPPORTS = 3
 #: wavelets per pass when fast mode measures their bands (bounds the temporaries)
 BAND_ROWS = 32
+#: Multiple of the cascade's chunk budget (:data:`scatkit.transforms.cascade.CHUNK_BYTES`)
+#: that 1D transforms use.  A 1D plan has many groups of small arrays (30 at J=8,
+#: Q=12), and a chunk pays the Python-level work of every group under the GIL, so
+#: chunks of two signals (what 32 MiB allows at J=8 Q=12 on 8192 samples, in two
+#: threads) spend much of their time there.  Measured (two threads, median of 9
+#: calls, three alternations; scratch probes, 2026-11-30): 1D J=8 Q=12, 64 x 8192
+#: exact 155-177 -> 146-156 ms, fast 39-41 -> 36-37 ms; 1D J=10 Q=8, 8 x 65536 fast
+#: 58-59 -> 53-56 ms, exact unchanged (one signal per chunk either way).  The peaks
+#: grow by about 30 MB on J=8 Q=12 (Kymatio's is about 160 MB there).  In 2D the
+#: larger budget was slower (J=2 L=8, 1024 x 28x28: 154-156 -> 160-165 ms).
+CHUNK_BYTES_FACTOR = 2
 
 
 def compute_padding(N: int, T: float, sigma0: float = SIGMA0,
@@ -184,6 +196,9 @@ class Scattering1D(CascadeTransform, ScatteringBase):
                 if admissible.any():
                     k[n] = min(k[n], math.floor(-math.log2(2.0 * top[admissible].max())))
         return np.maximum.accumulate(np.maximum(k, params.j))
+
+    def _chunk_bytes(self) -> int:
+        return CHUNK_BYTES_FACTOR * cascade.CHUNK_BYTES  # read at the call
 
     @property
     def _crop(self) -> float | None:
