@@ -29,9 +29,14 @@ AGREEMENT_TOL = 1e-4
 #: seed of the benchmark inputs
 SEED = 0
 MEMPROBE = Path(__file__).with_name("_memprobe.py")
-#: each FFT of the floor is timed this many times, the fastest counted (the
-#: first call on fresh arrays pays page faults that the cascade does not)
-FLOOR_CALLS = 2
+#: each FFT of the floor is timed this many times, the fastest counted.  The first
+#: calls on fresh arrays pay for mapping the pages of their outputs, which the
+#: cascade's chunks, reusing freed memory, do not: on 2D J=4 L=8 (16 x 256x256)
+#: one inverse FFT over 16 x 3 x 288x288 took 15.8, 13.7, 14.0, 15.0, 11.4, 8.4,
+#: 7.9, 7.9 ms on successive calls, and the whole floor, counted from the best of
+#: 2 calls per FFT, was 157-166 ms against 125-128 ms from the best of 5 (until
+#: 2026-11-30 afternoon the floors were counted from 2 calls).
+FLOOR_CALLS = 6
 #: seconds of idle before each timed call, so that thread pools that spin after the
 #: previous call (torch's OpenMP threads, here or in the peer's process) have gone
 #: to sleep and do not compete with the next contestant's threads
@@ -186,7 +191,9 @@ def time_fft_floor(ops, library: str, device: str = "cpu") -> float:
     ``device``): the sum over the FFTs of the fastest of :data:`FLOOR_CALLS`
     calls (a CUDA call timed up to ``torch.cuda.synchronize``)."""
     from ..backends import _NUMPY
+    from ..backends.allocator import keep_freed_memory
 
+    keep_freed_memory()  # the allocator as our transforms leave it
     rng = np.random.default_rng(SEED)
     total = 0.0
     for kind, shape, dtype in ops:
