@@ -76,7 +76,8 @@ def main(rounds: int = 2) -> None:
                         probe = [str(MEMPROBE), "scatkit", "numpy", w.kind, shape, params, path]
                         peak = int(run(probe + (["fast"] if mode == "fast" else []), hint))
                         print(f"{name:9s} {mode:5s} hint={hint} round {r + 1}: "
-                              f"median {1e3 * t['median']:6.1f} ms, best {1e3 * t['best']:6.1f} ms, "
+                              f"median {1e3 * t['median']:6.1f} ms, "
+                              f"best {1e3 * t['best']:6.1f} ms, "
                               f"system {1e3 * t['sys']:5.1f} ms, {t['faults']:7.0f} page faults "
                               f"per call; peak {peak / 1e6:6.2f} MB", flush=True)
 

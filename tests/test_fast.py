@@ -712,7 +712,8 @@ def test_1d_chunk_budget_is_a_multiple_of_the_cascade_one_with_identical_output(
     whole = S1(x)
     seen = []
     compute = S1._compute_chunk
-    monkeypatch.setattr(S1, "_compute_chunk", lambda b, c, f: (seen.append(len(c)), compute(b, c, f))[1])
+    monkeypatch.setattr(S1, "_compute_chunk",
+                        lambda b, c, f: (seen.append(len(c)), compute(b, c, f))[1])
     per_input = cascade.bytes_per_sample(S1.plan, S1.cascade_shape, 16)
     monkeypatch.setattr(cascade, "CHUNK_BYTES", per_input)  # 1D: two inputs' worth per chunk
     np.testing.assert_array_equal(S1(x), whole)

@@ -23,11 +23,12 @@ user fixed them (``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_`` or
 ``mallopt`` turn the adaptation off).  Set the environment variable
 ``SCATKIT_MALLOC_HINT=0`` to skip it.
 
-Measured (``benchmarks/malloc_hint.py``, this project's 2-core machine, two
-threads, median of 9 calls after two warm-ups, each setting in a fresh
-process): 1D J=8 Q=12, 64 x 8192 exact 209 -> 167 ms (25,700 -> 73 minor page
-faults per call), fast 47 -> 40 ms; 1D J=10 Q=8, 8 x 65536 exact 147 -> 142
-ms; the 2D workloads within noise.
+Measured (``benchmarks/malloc_hint.py 2``, this project's 2-core machine, two
+threads, median of 9 calls after two warm-ups, each setting in fresh processes,
+two rounds; docs/data/malloc-hint-2026-11-30-afternoon.txt): 1D J=8 Q=12,
+64 x 8192 exact 210-236 -> 157-166 ms (53,000-59,500 -> 18-113 minor page
+faults per call); 1D J=10 Q=8, 8 x 65536 exact 139-142 -> 133-134 ms; the 2D
+workloads within noise, with 2D J=4 L=8's peak memory 66.8-67.3 -> 59.6-59.9 MB.
 """
 
 from __future__ import annotations

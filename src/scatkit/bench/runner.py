@@ -34,8 +34,8 @@ MEMPROBE = Path(__file__).with_name("_memprobe.py")
 #: cascade's chunks, reusing freed memory, do not: on 2D J=4 L=8 (16 x 256x256)
 #: one inverse FFT over 16 x 3 x 288x288 took 15.8, 13.7, 14.0, 15.0, 11.4, 8.4,
 #: 7.9, 7.9 ms on successive calls, and the whole floor, counted from the best of
-#: 2 calls per FFT, was 157-166 ms against 125-128 ms from the best of 5 (until
-#: 2026-11-30 afternoon the floors were counted from 2 calls).
+#: 2 calls per FFT, was 157-166 ms against 125-128 ms from the best of 5 (a scratch
+#: probe; until 2026-11-30 afternoon the floors were counted from 2 calls).
 FLOOR_CALLS = 6
 #: seconds of idle before each timed call, so that thread pools that spin after the
 #: previous call (torch's OpenMP threads, here or in the peer's process) have gone

@@ -916,7 +916,8 @@ class CascadeTransform:
 
     def _compute(self, backend, x, filters):
         itemsize = 8 if str(x.dtype).endswith("float32") else 16
-        budget = backend.chunk_bytes(x, self._chunk_bytes()) // getattr(backend, "concurrent_chunks", 1)
+        concurrent = getattr(backend, "concurrent_chunks", 1)
+        budget = backend.chunk_bytes(x, self._chunk_bytes()) // concurrent
         step = chunk_size(self.plan, self.cascade_shape, itemsize, budget)
         return map_chunks(backend, lambda b, c: self._compute_chunk(b, c, filters), x, step,
                           min_thread_chunk=self._min_thread_chunk())
