@@ -16,7 +16,10 @@ below the current threshold, keep paying the page faults.
 :func:`keep_freed_memory` teaches glibc once, as its own rule would: it
 allocates and frees one block of :data:`HINT_BYTES` (no page is touched, so
 no memory is used).  Afterwards allocations under about 31 MiB come from the
-heap and up to about 62 MiB of freed memory stay with each heap for reuse.
+heap and up to about 62 MiB of freed memory stay with each heap for reuse
+(glibc gives threads that allocate their own heaps, up to 8 per core: a
+program whose many threads each compute large transforms may keep that much
+per thread).
 Nothing changes when glibc is not the allocator (the block is simply
 allocated and freed), when the thresholds are already higher, or when the
 user fixed them (``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_`` or
