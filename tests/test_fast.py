@@ -475,38 +475,49 @@ def test_large_2d_grids_get_groups_of_bounded_size():
     assert max(len(g.paths) for g in small.plan.groups) == 64  # small grids: one group per block
 
 
-def test_cached_fold_terms_go_with_their_filters():
-    """Fold terms built for filters passed in (module buffers, periodic transforms) are
-    cached while those filters live and dropped once they are collected."""
-    import gc
-
-    from scatkit.stats.periodic import PeriodicScattering2D
+def _run_with_filters(S, x, filters):
+    """``run_cascade`` on the unpadded ``x`` with filters passed in (as an nn.Module
+    passes its buffers): the path that builds and caches fold terms per filter set."""
+    from scatkit.backends import _NUMPY
     from scatkit.transforms import cascade
 
-    x = np.random.default_rng(0).standard_normal((2, 16, 16))
+    outs = cascade.run_cascade(_NUMPY, x, S.plan, filters["phi_half"], filters["psi"],
+                               ndim=S.ndim)
+    return np.concatenate(outs, axis=1)
+
+
+def test_cached_fold_terms_go_with_their_filters():
+    """Fold terms built for filters passed in (module buffers) are cached while those
+    filters live and dropped once they are collected."""
+    import gc
+
+    from scatkit.transforms import cascade
+
+    S = scatkit.Scattering2D(2, (16, 16), L=4)
+    x = np.random.default_rng(0).standard_normal((2,) + S.cascade_shape)
     gc.collect()
     before = set(cascade._OPS_CACHE)
-    S = PeriodicScattering2D(2, (16, 16), L=4)
-    first = S(x)
+    filters = S._numpy_filters()
+    first = _run_with_filters(S, x, filters)
     ours = set(cascade._OPS_CACHE) - before
     assert len(ours) == 1
-    np.testing.assert_array_equal(S(x), first)  # the cached terms: same output
+    np.testing.assert_array_equal(_run_with_filters(S, x, filters), first)  # cached: same
     assert set(cascade._OPS_CACHE) - before == ours  # and no new entry
-    del S
+    del filters
     gc.collect()
     assert not ours & set(cascade._OPS_CACHE)
     assert set(cascade._OPS_FINALIZERS) == set(cascade._OPS_CACHE)
 
 
 def test_fold_term_cache_is_bounded_and_keeps_no_finalizers_of_evicted_entries():
-    from scatkit.stats.periodic import PeriodicScattering1D
     from scatkit.transforms import cascade
 
-    x = np.random.default_rng(0).standard_normal((1, 256))
-    transforms = [PeriodicScattering1D(3, 256, Q=q) for q in range(1, cascade._OPS_CACHE_SIZE + 4)]
+    transforms = [scatkit.Scattering1D(3, 256, Q=q) for q in range(1, cascade._OPS_CACHE_SIZE + 4)]
+    banks = [T._numpy_filters() for T in transforms]
+    x = np.random.default_rng(0).standard_normal((1,) + transforms[0].cascade_shape)
     for _ in range(3):
-        for T in transforms:
-            T(x)
+        for T, filters in zip(transforms, banks):
+            _run_with_filters(T, x, filters)
     assert len(cascade._OPS_CACHE) <= cascade._OPS_CACHE_SIZE
     assert set(cascade._OPS_FINALIZERS) == set(cascade._OPS_CACHE)
 

@@ -12,7 +12,8 @@ convolutions,
     (x \circledast \psi)(u) = \sum_{v \in \mathbb{Z}_N^d} x(v)\, \psi(u - v \bmod N).
 
 The classes below reuse the core engine unchanged (filter banks of
-:mod:`scatkit.filters`, :func:`~scatkit.transforms.cascade.run_cascade`) on the
+:mod:`scatkit.filters`, :func:`~scatkit.transforms.cascade.run_cascade`, its
+precomputed fold terms and chunks of bounded memory, in threads) on the
 unpadded grid: the filters are built, periodised, on the signal's own grid, and
 no padding or cropping happens.  The output keeps every sample (``N / 2**J``
 per axis) and is translation covariant for circular shifts by multiples of
@@ -21,7 +22,6 @@ per axis) and is translation covariant for circular shifts by multiples of
 
 from __future__ import annotations
 
-from ..transforms.cascade import run_cascade
 from ..transforms.scattering1d import Scattering1D
 from ..transforms.scattering2d import Scattering2D
 
@@ -56,11 +56,6 @@ class PeriodicScattering2D(Scattering2D):
     def output_shape(self):
         return (self.output_channels, self.shape[0] // 2**self.J, self.shape[1] // 2**self.J)
 
-    def _compute(self, backend, x, filters):
-        outs = run_cascade(backend, x, self.plan, filters["phi_half"], filters["psi"], ndim=2)
-        out = backend.concatenate(outs, axis=1)
-        return backend.take(out, self.plan.order_index, 1)
-
 
 class PeriodicScattering1D(Scattering1D):
     r"""1D scattering with circular convolutions (no padding).
@@ -79,8 +74,3 @@ class PeriodicScattering1D(Scattering1D):
                          type(self).__name__)
         self.N_padded, self.pad_left, self.pad_right = N, 0, 0
         self.ind_start, self.ind_end = 0, N // 2**self.log2_stride
-
-    def _compute(self, backend, x, filters):
-        outs = run_cascade(backend, x, self.plan, filters["phi_half"], filters["psi"], ndim=1)
-        out = backend.concatenate(outs, axis=1)
-        return backend.take(out, self.plan.order_index, 1)
