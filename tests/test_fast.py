@@ -659,7 +659,7 @@ def test_fast_1d_band_rates_keep_every_channel_close(Q):
 
 
 _MALLINFO_CHILD = r"""
-import ctypes, os, sys
+import ctypes, sys
 import numpy as np
 libc = ctypes.CDLL(None)
 if not hasattr(libc, "mallinfo2"):
@@ -729,3 +729,24 @@ def test_1d_chunk_budget_is_a_multiple_of_the_cascade_one_with_identical_output(
     monkeypatch.setattr(cascade, "CHUNK_BYTES", per_input)  # 1D: two inputs' worth per chunk
     np.testing.assert_array_equal(S1(x), whole)
     assert seen and max(seen) <= scattering1d.CHUNK_BYTES_FACTOR and sum(seen) == len(x)
+
+
+def test_periodic_transforms_are_computed_in_bounded_chunks_with_identical_output(monkeypatch):
+    """The circular transforms take the chunked path of the others (their fold terms
+    precomputed, chunks of bounded memory): one input per chunk gives the same bits."""
+    from scatkit.stats.periodic import PeriodicScattering1D, PeriodicScattering2D
+    from scatkit.transforms import cascade
+
+    rng = np.random.default_rng(0)
+    for S, x in ((PeriodicScattering2D(2, (16, 16), L=4), rng.standard_normal((5, 16, 16))),
+                 (PeriodicScattering1D(4, 256, Q=4), rng.standard_normal((5, 256)))):
+        whole = S(x)
+        seen = []
+        compute = S._compute_chunk
+        monkeypatch.setattr(S, "_compute_chunk",
+                            lambda b, c, f, compute=compute: (seen.append(len(c)),
+                                                              compute(b, c, f))[1])
+        monkeypatch.setattr(cascade, "CHUNK_BYTES", 1)
+        np.testing.assert_array_equal(S(x), whole)
+        assert seen == [1] * len(x)
+        monkeypatch.undo()
