@@ -750,3 +750,22 @@ def test_periodic_transforms_are_computed_in_bounded_chunks_with_identical_outpu
         np.testing.assert_array_equal(S(x), whole)
         assert seen == [1] * len(x)
         monkeypatch.undo()
+
+
+def test_circular_grids_are_chosen_once_and_size_the_plan():
+    """The grid the cascade runs on is chosen before the plan, in one place
+    (``_cascade_grid``): the periodic transform's groups are capped for its own grid,
+    like fast mode's on the same circular grid, and a side 2**J does not divide is
+    refused with a message that says what to do."""
+    from scatkit.stats.periodic import PeriodicScattering2D
+    from scatkit.transforms.cascade import GROUP_ELEMENTS, group_cap
+
+    P = PeriodicScattering2D(4, (256, 256), L=8)
+    assert P.padded_shape == (256, 256) and P.pads == ((0, 0), (0, 0))
+    cap = group_cap((256, 256), GROUP_ELEMENTS)
+    assert all(len(g.paths) <= cap(g.k) for g in P.plan.groups)
+    exact = scatkit.Scattering2D(4, (256, 256), L=8)
+    assert exact.padded_shape == (288, 288)  # the reflection-padded grid caps differently
+    assert [len(g.paths) for g in P.plan.groups] != [len(g.paths) for g in exact.plan.groups]
+    with pytest.raises(ValueError, match="divisible by 16"):
+        PeriodicScattering2D(4, (256, 250), L=8)

@@ -49,9 +49,11 @@ class PeriodicScattering2D(Scattering2D):
                  check_finite=True):
         super().__init__(J, shape, L=L, max_order=max_order, out_type=out_type,
                          batch_size=batch_size, check_finite=check_finite)
+
+    def _cascade_grid(self) -> tuple[int, int]:
+        """The image's own grid (no padding), which ``2**J`` must divide."""
         _check_divisible(self.shape, 2**self.J, type(self).__name__)
-        self.padded_shape = tuple(self.shape)
-        self.pads = ((0, 0), (0, 0))
+        return tuple(self.shape)
 
     def output_shape(self):
         return (self.output_channels, self.shape[0] // 2**self.J, self.shape[1] // 2**self.J)

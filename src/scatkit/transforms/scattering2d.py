@@ -106,9 +106,7 @@ class Scattering2D(CascadeTransform, ScatteringBase):
             raise ValueError(f"the image ({M}x{N}) must be larger than 2**J = {2**self.J} on "
                              f"both sides; lower J to at most {int(np.log2(max(min(M, N) - 1, 1)))}"
                              " or pad the images")
-        self.padded_shape = (padded_size(M, self.J), padded_size(N, self.J))
-        if self.fast and M % 2**self.J == 0 and N % 2**self.J == 0:
-            self.padded_shape = (M, N)  # fast: circular, on the image's own grid
+        self.padded_shape = self._cascade_grid()
         self.pads = tuple(((p - n) // 2, p - n - (p - n) // 2)
                           for p, n in zip(self.padded_shape, self.shape))
         self._bank = None
@@ -118,6 +116,15 @@ class Scattering2D(CascadeTransform, ScatteringBase):
                                k_out=self.J - self.oversampling,
                                max_paths=group_cap(self.padded_shape, FAST_GROUP_ELEMENTS
                                                    if self.fast else GROUP_ELEMENTS))
+
+    def _cascade_grid(self) -> tuple[int, int]:
+        """The grid the cascade runs on (the plan's group sizes follow it): the image
+        padded by reflection to Kymatio's sizes, or, in fast mode when ``2**J``
+        divides both sides, the image's own grid (circular convolutions)."""
+        M, N = self.shape
+        if self.fast and M % 2**self.J == 0 and N % 2**self.J == 0:
+            return (M, N)
+        return (padded_size(M, self.J), padded_size(N, self.J))
 
     @property
     def bank(self):
@@ -158,7 +165,9 @@ class Scattering2D(CascadeTransform, ScatteringBase):
         return (self.output_channels, self.shape[0] // step, self.shape[1] // step)
 
     def _compute_chunk(self, backend, x, filters):
-        out = self._cascade(backend, backend.pad(x, self.pads, mode="reflect"), filters)
+        if any(p for pair in self.pads for p in pair):
+            x = backend.pad(x, self.pads, mode="reflect")
+        out = self._cascade(backend, x, filters)
         # drop the samples of the padding: one sample of 2**J on each side (Kymatio's
         # convention), i.e. 2**oversampling samples of the finer grid (none if circular)
         first = 2**self.oversampling if self.padded_shape != tuple(self.shape) else 0
