@@ -758,12 +758,14 @@ def test_circular_grids_are_chosen_once_and_size_the_plan():
     like fast mode's on the same circular grid, and a side 2**J does not divide is
     refused with a message that says what to do."""
     from scatkit.stats.periodic import PeriodicScattering2D
-    from scatkit.transforms.cascade import GROUP_ELEMENTS, group_cap
+    from scatkit.transforms.cascade import FAST_GROUP_ELEMENTS, group_cap
 
     P = PeriodicScattering2D(4, (256, 256), L=8)
     assert P.padded_shape == (256, 256) and P.pads == ((0, 0), (0, 0))
-    cap = group_cap((256, 256), GROUP_ELEMENTS)
+    cap = group_cap((256, 256), FAST_GROUP_ELEMENTS)  # the bound of circular grids
     assert all(len(g.paths) <= cap(g.k) for g in P.plan.groups)
+    fast = scatkit.Scattering2D(4, (256, 256), L=8, fast=True)
+    assert [g.paths for g in P.plan.groups] == [g.paths for g in fast.plan.groups]
     exact = scatkit.Scattering2D(4, (256, 256), L=8)
     assert exact.padded_shape == (288, 288)  # the reflection-padded grid caps differently
     assert [len(g.paths) for g in P.plan.groups] != [len(g.paths) for g in exact.plan.groups]

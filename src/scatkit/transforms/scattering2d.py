@@ -114,8 +114,14 @@ class Scattering2D(CascadeTransform, ScatteringBase):
         self.plan = build_plan({m: bank_j for m in range(1, self.max_order + 1)},
                                self.max_order, k_cap=self.J - self.oversampling,
                                k_out=self.J - self.oversampling,
-                               max_paths=group_cap(self.padded_shape, FAST_GROUP_ELEMENTS
-                                                   if self.fast else GROUP_ELEMENTS))
+                               max_paths=group_cap(self.padded_shape, self._group_elements()))
+
+    def _group_elements(self) -> int:
+        """Most values per image of one group of paths: :data:`~.cascade.FAST_GROUP_ELEMENTS`
+        in fast mode and on circular grids, where it measured faster, else
+        :data:`~.cascade.GROUP_ELEMENTS`."""
+        circular = tuple(self.padded_shape) == tuple(self.shape)
+        return FAST_GROUP_ELEMENTS if self.fast or circular else GROUP_ELEMENTS
 
     def _cascade_grid(self) -> tuple[int, int]:
         """The grid the cascade runs on (the plan's group sizes follow it): the image
