@@ -210,7 +210,8 @@ def hermitian_full(backend, half, shape: tuple[int, ...]):
 
 
 def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequence],
-                ndim: int, *, ops: "CascadeOps | None" = None, eps: float | None = None):
+                ndim: int, *, ops: "CascadeOps | None" = None, eps: float | None = None,
+                crop: bool = False):
     """Compute the averaged coefficients of every path of ``plan``.
 
     Parameters
@@ -233,6 +234,9 @@ def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequ
     eps : float, optional
         Negligible relative filter amplitude when ``ops`` is built here
         (default :data:`EXACT_EPS`).
+    crop : bool, default False
+        Crop subsampled wavelet products in frequency when ``ops`` is built here
+        (:func:`crop_terms`, fast mode).
 
     Returns
     -------
@@ -254,7 +258,7 @@ def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequ
     """
     spatial0 = tuple(U0.shape[-ndim:])
     if ops is None:
-        ops = _cached_ops(plan, phi_half, psi, spatial0, EXACT_EPS if eps is None else eps)
+        ops = _cached_ops(plan, phi_half, psi, spatial0, EXACT_EPS if eps is None else eps, crop)
     ops = ops.to(backend, U0)
     last_child = {g.parent: i for i, g in enumerate(plan.groups) if g.parent >= 0}
     half: dict[int, object] = {}
@@ -588,15 +592,108 @@ def _apply_packed(backend, xh, packed: PackedTerms, n_filters: int,
     return z.reshape((B, P * n_filters) + tuple(out_shape))
 
 
-def apply_terms(backend, xh, terms: "Sequence[FoldTerm] | PackedTerms", n_filters: int,
-                out_shape: tuple[int, ...]):
+# -- cropping in frequency (fast mode) ----------------------------------------------
+#
+# The fold of ``X psi`` onto ``m`` bins per axis adds the aliases of the bins where
+# ``psi`` is not negligible.  A wavelet is a bump around its centre frequency: all but
+# its tails fit in one window of ``m`` consecutive bins per axis (circularly), and
+# keeping that window alone, each of its bins put at its own residue modulo ``m``,
+# gives every output bin exactly one product.  What is lost are the tails outside the
+# window, which the fold would have aliased onto the output: the output is that of the
+# wavelet cropped to the window, computed at the subsampled rate without aliasing.
+
+
+#: Windows whose sum is within this fraction of the largest count as holding as much
+#: (:func:`crop_window`): a symmetric filter has two best windows, and float32 and
+#: float64 copies of it must choose the same one.
+CROP_TIE_RTOL = 1e-6
+
+
+def crop_window(power: np.ndarray, m_shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Start, per axis, of the circular window of ``m_shape`` bins that holds the
+    largest sum of ``power`` (a non-negative array on the full grid); the first in C
+    order of the windows within :data:`CROP_TIE_RTOL` of the largest."""
+    box = np.asarray(power, dtype=np.float64)
+    for axis, m in enumerate(m_shape):
+        n = box.shape[axis]
+        wrapped = np.concatenate([box, np.take(box, np.arange(m), axis=axis)], axis=axis)
+        csum = np.cumsum(wrapped, axis=axis)
+        head = np.zeros_like(np.take(csum, [0], axis=axis))
+        csum = np.concatenate([head, csum], axis=axis)
+        box = (np.take(csum, np.arange(m, m + n), axis=axis)
+               - np.take(csum, np.arange(n), axis=axis))  # sums over [s, s + m)
+    best = np.flatnonzero(box >= (1 - CROP_TIE_RTOL) * box.max())[0]
+    return tuple(int(i) for i in np.unravel_index(int(best), box.shape))
+
+
+@dataclass(frozen=True)
+class CroppedTerms:
+    """Each filter's product cropped to its window of the output's size
+    (:func:`crop_terms`): ``out[..., f, q] = ext[..., index[f, q]] * filt[f, q]``,
+    ``ext`` the flattened half spectrum followed (when ``conj``) by its conjugate.
+    One gather and one product per group, each over whole output planes."""
+
+    #: ``(F * Q,)`` indices into ``ext`` (``Q`` output bins per filter)
+    index: object
+    #: ``(F, Q)`` filter values (divided by the number of aliases, as a fold is a mean)
+    filt: object
+    conj: bool
+
+
+def crop_terms(filt_full: np.ndarray, m_shape: tuple[int, ...], dtype=np.float64) -> CroppedTerms:
+    """:class:`CroppedTerms` of the real filters ``filt_full`` (``(F, *n_shape)``, full
+    spectrum) onto ``m_shape`` bins, read from the half spectrum of a real signal.
+
+    Each filter keeps the circular window of ``m_shape`` bins holding most of its
+    energy (:func:`crop_window`); its bin ``s`` goes to output bin ``s mod m`` (the
+    bin it folds onto), scaled by ``1 / prod(n // m)`` as in :func:`fold_terms`.
+    For a filter that vanishes outside its window this is the fold itself; for
+    the Morlet wavelets it drops their tails (fast mode, docs/BENCHMARKS.md).
+    """
+    filt_full = np.asarray(filt_full)
+    n_shape = tuple(filt_full.shape[1:])
+    if any(n % m for n, m in zip(n_shape, m_shape)):
+        raise ValueError(f"the grid {m_shape} must divide {n_shape}")
+    scale = 1.0 / np.prod([n // m for n, m in zip(n_shape, m_shape)])
+    half = _half_shape(n_shape)
+    H, Q = int(np.prod(half)), int(np.prod(m_shape))
+    out = np.meshgrid(*[np.arange(m) for m in m_shape], indexing="ij")
+    index = np.empty((len(filt_full), Q), dtype=np.int64)
+    filt = np.empty((len(filt_full), Q), dtype=dtype)
+    for r, row in enumerate(filt_full):
+        start = crop_window(row * row, m_shape)
+        # the window's bin that lands on output bin q: start + ((q - start) mod m)
+        src = [(a + (q - a) % m) % n for a, q, m, n in zip(start, out, m_shape, n_shape)]
+        filt[r] = (row[tuple(src)] * scale).ravel()
+        mirrored = src[-1] > n_shape[-1] // 2  # read as conj(X[-s]) from the half spectrum
+        src = [np.where(mirrored, (-i) % n, i) for i, n in zip(src, n_shape)]
+        index[r] = (np.ravel_multi_index(tuple(src), half) + np.where(mirrored, H, 0)).ravel()
+    return CroppedTerms(index=index.ravel(), filt=filt, conj=bool((index >= H).any()))
+
+
+def _apply_cropped(backend, xh, cropped: CroppedTerms, n_filters: int,
+                   out_shape: tuple[int, ...]):
+    B, P = xh.shape[0], xh.shape[1]
+    flat = xh.reshape(B, P, -1)
+    if cropped.conj:
+        flat = backend.concatenate([flat, backend.conj(flat)], axis=-1)
+    Q = int(np.prod(out_shape))
+    z = backend.take(flat, cropped.index, 2).reshape(B, P, n_filters, Q) * cropped.filt
+    return z.reshape((B, P * n_filters) + tuple(out_shape))
+
+
+def apply_terms(backend, xh, terms: "Sequence[FoldTerm] | PackedTerms | CroppedTerms",
+                n_filters: int, out_shape: tuple[int, ...]):
     """``fold(X * filt)`` for every channel of ``xh`` and every filter.
 
     ``xh`` has shape ``(B, P, *half)``; the result ``(B, P * n_filters, *out_shape)``.
-    ``terms`` is a list of :class:`FoldTerm` or their :class:`PackedTerms`.
+    ``terms`` is a list of :class:`FoldTerm`, their :class:`PackedTerms`, or
+    :class:`CroppedTerms` (the fold of the products cropped to a window).
     """
     if isinstance(terms, PackedTerms):
         return _apply_packed(backend, xh, terms, n_filters, out_shape)
+    if isinstance(terms, CroppedTerms):
+        return _apply_cropped(backend, xh, terms, n_filters, out_shape)
     B, P = xh.shape[0], xh.shape[1]
     lead = (slice(None),) * 2
     z = scratch = None
@@ -748,6 +845,9 @@ class CascadeOps:
                 if isinstance(terms, PackedTerms):
                     return PackedTerms(index(terms.index), backend.asarray(terms.filt, like),
                                        terms.n_slots, terms.conj)
+                if isinstance(terms, CroppedTerms):
+                    return CroppedTerms(index(terms.index), backend.asarray(terms.filt, like),
+                                        terms.conj)
                 return [FoldTerm(t.out_region, tuple(index(ix) for ix in t.src_index),
                                  t.conj, backend.asarray(t.filt, like)) for t in terms]
 
@@ -769,7 +869,7 @@ def _packed(terms, half_shape, out_shape):
 
 
 def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int, ...],
-                    eps: float = EXACT_EPS, dtype=np.float64) -> CascadeOps:
+                    eps: float = EXACT_EPS, dtype=np.float64, crop: bool = False) -> CascadeOps:
     """Fold terms of every group of ``plan`` for padded inputs of ``shape``.
 
     ``phi_half`` and ``psi`` are the (NumPy or backend) filters of
@@ -780,7 +880,9 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
     precision the terms are stored in (computed in float64 and rounded once,
     so float32 terms equal float64 terms converted later).  Groups that read
     the same rows of the same bank at the same resolution share one list of
-    terms.  Wavelet terms are packed (:func:`pack_terms`) where that applies, and
+    terms.  With ``crop`` (fast mode), a wavelet product that is subsampled is
+    cropped to one window of the output's size instead (:func:`crop_terms`), else
+    wavelet terms are packed (:func:`pack_terms`) where that applies, and
     the low-pass at a resolution is also kept as a :class:`SeparableLowPass` when
     the grid has :data:`SPATIAL_LOW_PASS_NDIM` axes, the low-pass is separable,
     cheaper (:data:`SPATIAL_LOW_PASS_MAX_COST`) and some modulus there will use it: one without children, or any on a grid of at most
@@ -814,8 +916,11 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
                 # rows sliced first: a bank built on demand builds these only
                 filt = to_np(psi[g.order][parent.k][g.filter_slice])
                 pshape = tuple(s >> parent.k for s in shape)
-                shared[key] = _packed(fold_terms(filt, shape_k, half_out=False, eps=eps,
-                                                 dtype=dtype), _half_shape(pshape), shape_k)
+                if crop and g.k > parent.k:
+                    shared[key] = crop_terms(filt, shape_k, dtype=dtype)
+                else:
+                    shared[key] = _packed(fold_terms(filt, shape_k, half_out=False, eps=eps,
+                                                     dtype=dtype), _half_shape(pshape), shape_k)
                 del filt
             wave[gid] = shared[key]
     return CascadeOps(wave, low, spatial)
@@ -904,10 +1009,16 @@ class CascadeTransform:
             f = self._cascade_filters()
             self._ops[key] = prepare_cascade(self.plan, f["phi_half"], f["psi"],
                                              self.cascade_shape, dtype=dtype,
-                                             eps=FAST_EPS if self.fast else EXACT_EPS)
+                                             eps=FAST_EPS if self.fast else EXACT_EPS,
+                                             crop=self._crops())
             del f
             self._bank = None
         return self._ops[key]
+
+    def _crops(self) -> bool:
+        """Whether subsampled wavelet products are cropped in frequency
+        (:func:`crop_terms`) instead of folded (default: no)."""
+        return False
 
     def _cascade_filters(self) -> dict:
         """The NumPy filters :meth:`cascade_ops` builds the terms from (default: the
@@ -948,7 +1059,8 @@ class CascadeTransform:
         else:
             phi_half, psi, ops = filters["phi_half"], filters["psi"], None
         outs = run_cascade(backend, U0, self.plan, phi_half, psi, ndim=len(self.cascade_shape),
-                           ops=ops, eps=FAST_EPS if self.fast else EXACT_EPS)
+                           ops=ops, eps=FAST_EPS if self.fast else EXACT_EPS,
+                           crop=self._crops())
         return backend.take(backend.concatenate(outs, axis=1), self.plan.order_index, 1)
 
 
@@ -1031,7 +1143,7 @@ def _drop_ops(key) -> None:
         f.detach()
 
 
-def _cached_ops(plan, phi_half, psi, shape, eps) -> CascadeOps:
+def _cached_ops(plan, phi_half, psi, shape, eps, crop=False) -> CascadeOps:
     """:func:`prepare_cascade`, memoised on the identity of the filters.
 
     An entry lives while every one of its filter arrays does: it holds weak
@@ -1043,7 +1155,7 @@ def _cached_ops(plan, phi_half, psi, shape, eps) -> CascadeOps:
     the least recently used dropped first.
     """
     leaves = _filter_leaves(phi_half, psi)
-    key = (id(plan), shape, eps, tuple(id(a) for a in leaves))
+    key = (id(plan), shape, eps, crop, tuple(id(a) for a in leaves))
     hit = _OPS_CACHE.get(key)
     if hit is not None and all(r() is a for r, a in zip(hit[1], leaves)):
         _OPS_CACHE.move_to_end(key)
@@ -1056,7 +1168,7 @@ def _cached_ops(plan, phi_half, psi, shape, eps) -> CascadeOps:
             finalizers.append(weakref.finalize(a, _drop_ops, key))
         except TypeError:  # not weakly referenceable: kept alive by the entry
             refs.append(lambda a=a: a)
-    ops = prepare_cascade(plan, phi_half, psi, shape, eps)
+    ops = prepare_cascade(plan, phi_half, psi, shape, eps, crop=crop)
     _OPS_CACHE[key] = (ops, refs, plan)
     _OPS_FINALIZERS[key] = finalizers
     while len(_OPS_CACHE) > _OPS_CACHE_SIZE:

@@ -123,6 +123,11 @@ class Scattering2D(CascadeTransform, ScatteringBase):
         circular = tuple(self.padded_shape) == tuple(self.shape)
         return FAST_GROUP_ELEMENTS if self.fast or circular else GROUP_ELEMENTS
 
+    def _crops(self) -> bool:
+        """Fast mode crops the subsampled wavelet products in frequency
+        (:func:`~.cascade.crop_terms`)."""
+        return self.fast
+
     def _cascade_grid(self) -> tuple[int, int]:
         """The grid the cascade runs on (the plan's group sizes follow it): the image
         padded by reflection to Kymatio's sizes, or, in fast mode when ``2**J``
