@@ -309,8 +309,9 @@ EXACT_EPS = 1e-12
 #: 6e-4 of the exact ones relative to their maximum, on the same padded grid).
 #: Since the 2D folds are packed and the low-passes computed in space, the
 #: threshold alone gains little in 2D (2D J=2: 166 against 164 ms); fast mode is
-#: also circular where the grid allows it, and in 1D computes each modulus at its
-#: band's rate (:func:`band_exponents`; see docs/BENCHMARKS.md).
+#: also circular where the grid allows it, in 1D computes each modulus at its
+#: band's rate (:func:`band_exponents`) and in 2D crops its subsampled products
+#: (:func:`crop_terms`; see docs/BENCHMARKS.md).
 FAST_EPS = 1e-3
 
 

@@ -59,10 +59,14 @@ class Scattering2D(CascadeTransform, ScatteringBase):
         the image is not padded: the convolutions are circular on its own grid
         (as in :class:`scatkit.stats.PeriodicScattering2D`), which changes the
         coefficients near the borders, where the image now wraps around.  In
-        every case, Fourier bins where every filter is below
-        ``cascade.FAST_EPS`` of its peak are skipped (most periodization
-        aliases) instead of ``cascade.EXACT_EPS``.  docs/BENCHMARKS.md gives the
-        measured speed, difference to the exact coefficients and MNIST accuracy.
+        every case a wavelet product that is subsampled is cropped in frequency
+        instead of periodized: each wavelet keeps the window of the subsampled
+        grid's size that holds most of its energy, and its tails outside it are
+        dropped (:func:`~scatkit.transforms.cascade.crop_terms`; up to about 1 %
+        of the largest coefficient, 3 % of a channel's norm, measured); elsewhere, Fourier bins where every filter is below
+        ``cascade.FAST_EPS`` of its peak are skipped instead of
+        ``cascade.EXACT_EPS``.  docs/BENCHMARKS.md gives the measured speed,
+        difference to the exact coefficients and MNIST accuracy.
     oversampling : int, default 0
         Sample the averaged output every :math:`2^{J - o}` pixels instead of
         every :math:`2^J` (``0 <= o <= J``), as Bruna & Mallat (2013) and Oyallon
