@@ -206,8 +206,8 @@ def test_transform_on_device_matches_numpy(name, device, dtype):
 
 def _tensor_leaves(tree):
     """Every tensor reachable in a filter cache entry (dicts, lists, lazy trees, fold terms)."""
-    from scatkit.transforms.cascade import (CascadeOps, FoldTerm, LazyFilterTree, PackedTerms,
-                                           SeparableLowPass)
+    from scatkit.transforms.cascade import (CascadeOps, CroppedTerms, FoldTerm, LazyFilterTree,
+                                           PackedTerms, SeparableLowPass)
 
     if isinstance(tree, torch.Tensor):
         yield tree
@@ -227,7 +227,7 @@ def _tensor_leaves(tree):
     elif isinstance(tree, FoldTerm):
         yield tree.filt
         yield from _tensor_leaves(list(tree.src_index))
-    elif isinstance(tree, PackedTerms):
+    elif isinstance(tree, (PackedTerms, CroppedTerms)):
         yield from _tensor_leaves([tree.index, tree.filt])
     elif isinstance(tree, SeparableLowPass):
         yield from _tensor_leaves([tree.left, tree.right_t])
