@@ -385,17 +385,20 @@ def test_morlet_2d_rows_are_the_rows_of_the_whole_bank():
                                   lambda: scatkit.Scattering1D(J=4, shape=300, Q=(2, 2),
                                                                max_order=3),
                                   lambda: scatkit.Scattering2D(J=3, shape=(40, 52), L=6,
-                                                               max_order=3)])
+                                                               max_order=3),
+                                  lambda: scatkit.Scattering2D(J=3, shape=(40, 48), L=6,
+                                                               fast=True)])  # cropped terms
 def test_fold_terms_from_rows_built_on_demand_equal_the_dense_ones(make):
     """Scattering1D and Scattering2D build their fold terms from banks built group by
     group (never whole): the terms are those of the dense bank, bit for bit."""
-    from scatkit.transforms.cascade import EXACT_EPS, prepare_cascade
+    from scatkit.transforms.cascade import EXACT_EPS, FAST_EPS, prepare_cascade
 
     S = make()
     lazy = S.cascade_ops()
     assert S._bank is None  # nothing dense kept
     f = S._numpy_filters()
-    dense = prepare_cascade(S.plan, f["phi_half"], f["psi"], S.cascade_shape, eps=EXACT_EPS)
+    dense = prepare_cascade(S.plan, f["phi_half"], f["psi"], S.cascade_shape,
+                            eps=FAST_EPS if S.fast else EXACT_EPS, crop=S._crops())
     for part in ("wave", "low", "spatial"):
         a, b = getattr(lazy, part), getattr(dense, part)
         assert a.keys() == b.keys()
@@ -406,21 +409,23 @@ def test_fold_terms_from_rows_built_on_demand_equal_the_dense_ones(make):
 
 
 def _layout(ops) -> list:
-    """Where fold terms, packed terms or a spatial low-pass put their values."""
-    from scatkit.transforms.cascade import PackedTerms, SeparableLowPass
+    """Where fold terms, packed or cropped terms or a spatial low-pass put their values."""
+    from scatkit.transforms.cascade import CroppedTerms, PackedTerms, SeparableLowPass
 
     if isinstance(ops, PackedTerms):
         return [ops.n_slots, ops.conj, np.asarray(ops.index).tolist()]
+    if isinstance(ops, CroppedTerms):
+        return [ops.conj, np.asarray(ops.index).tolist()]
     if isinstance(ops, SeparableLowPass):
         return [None if ops.left is None else ops.left.shape, ops.right_t.shape]
     return [t.out_region for t in ops]
 
 
 def _values(ops) -> list:
-    """The real filter values of fold terms, packed terms or a spatial low-pass."""
-    from scatkit.transforms.cascade import PackedTerms, SeparableLowPass
+    """The real filter values of fold terms, packed or cropped terms or a spatial low-pass."""
+    from scatkit.transforms.cascade import CroppedTerms, PackedTerms, SeparableLowPass
 
-    if isinstance(ops, PackedTerms):
+    if isinstance(ops, (PackedTerms, CroppedTerms)):
         return [ops.filt]
     if isinstance(ops, SeparableLowPass):
         return [m for m in (ops.left, ops.right_t) if m is not None]
@@ -428,7 +433,9 @@ def _values(ops) -> list:
 
 
 @pytest.mark.parametrize("make", [lambda: scatkit.Scattering1D(J=5, shape=600, Q=4),
-                                  lambda: scatkit.Scattering2D(J=2, shape=(30, 34), L=4)])
+                                  lambda: scatkit.Scattering2D(J=2, shape=(30, 34), L=4),
+                                  lambda: scatkit.Scattering2D(J=2, shape=(32, 32), L=4,
+                                                               fast=True)])  # cropped terms
 def test_float32_fold_terms_are_the_float64_ones_rounded(make):
     """float32 inputs compute from float32 terms built directly (no float64 copy held),
     equal to the float64 terms rounded once."""
