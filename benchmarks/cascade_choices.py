@@ -3,6 +3,7 @@
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/cascade_choices.py low-pass
     .venv/bin/python benchmarks/cascade_choices.py pack
     .venv/bin/python benchmarks/cascade_choices.py children
+    .venv/bin/python benchmarks/cascade_choices.py low-support
 
 ``low-pass`` (one thread): per path, the spatial low-pass
 (:class:`~scatkit.transforms.cascade.SeparableLowPass`) against the FFT route of
@@ -19,6 +20,12 @@ terms packed as the default rule says, never, or always
 gradients; medians of 7 alternating calls.  ``children`` (two threads): the same
 with the moduli that some group reads low-passed in space on small grids as the
 default says, or never (:data:`~scatkit.transforms.cascade.SPATIAL_WITH_CHILDREN_MAX_BINS`).
+
+``low-support``: the low-pass folds of 2d-large (exact and fast), one thread, 3 and 8
+channels per call, as fold terms, packed terms and support terms
+(:class:`~scatkit.transforms.cascade.SupportTerms`), milliseconds per call; then
+2d-large whole (two threads, medians of 7 alternating calls, NumPy and torch with
+gradients) with the low-passes as support terms (the default) and as fold terms.
 """
 
 from __future__ import annotations
@@ -137,5 +144,60 @@ def children() -> None:
              {"default": C.SPATIAL_WITH_CHILDREN_MAX_BINS, "never": 0})
 
 
+def low_support() -> None:
+    import torch
+
+    import scatkit
+
+    backend = NumpyBackend(workers=1)
+    rng = np.random.default_rng(0)
+    default = C._low_terms
+    try:
+        C._low_terms = lambda terms, half_shape, out_shape: terms  # fold terms as they are
+        for fast in (False, True):
+            S = scatkit.Scattering2D(4, (256, 256), L=8, fast=fast)
+            ops = S.cascade_ops(np.float32)
+            for k, terms in sorted(ops.low.items()):
+                shape_k = tuple(n >> k for n in S.cascade_shape)
+                half = C._half_shape(shape_k)
+                out = C._half_shape(tuple(n >> (S.plan.k_out - k) for n in shape_k))
+                packed = C.pack_terms(terms, half, out, min_fill=0.0, max_row=np.inf)
+                support = C.support_terms(packed, int(np.prod(half)))
+                for channels in (3, 8):
+                    xh = (rng.standard_normal((1, channels) + half)
+                          + 1j * rng.standard_normal((1, channels) + half)).astype(np.complex64)
+                    ms = [_median_ms(lambda t=t: C.apply_terms(backend, xh, t, 1, out), calls=30)
+                          for t in (terms, packed, support)]
+                    print(f"2d-large {'fast' if fast else 'exact'}, low-pass at k={k} "
+                          f"({len(terms)} terms), {channels} channels: fold terms {ms[0]:.3f}, "
+                          f"packed {ms[1]:.3f}, support terms {ms[2]:.3f} ms")
+    finally:
+        C._low_terms = default
+    torch.set_num_threads(2)
+    x = np.random.default_rng(0).random((16, 256, 256), dtype=np.float32)
+    xg = torch.from_numpy(x).requires_grad_(True)
+    for fast in (False, True):
+        transforms = {}
+        for name in ("support terms", "fold terms"):
+            if name == "fold terms":
+                C._low_terms = lambda terms, half_shape, out_shape: terms
+            S = scatkit.Scattering2D(4, (256, 256), L=8, fast=fast)
+            S(x), S(xg)
+            C._low_terms = default
+            transforms[name] = S
+        times = {(name, kind): [] for name in transforms for kind in ("numpy", "torch")}
+        for r in range(7):
+            for name in (list(transforms) if r % 2 else list(transforms)[::-1]):
+                for kind, inp in (("numpy", x), ("torch", xg)):
+                    t0 = time.perf_counter()
+                    transforms[name](inp)
+                    times[name, kind].append(time.perf_counter() - t0)
+        for name in transforms:
+            print(f"2d-large {'fast' if fast else 'exact'}, low-passes as {name}: NumPy "
+                  f"{1e3 * np.median(times[name, 'numpy']):.0f} ms, torch with gradients "
+                  f"{1e3 * np.median(times[name, 'torch']):.0f} ms")
+
+
 if __name__ == "__main__":
-    {"low-pass": low_pass, "pack": pack, "children": children}[sys.argv[1]]()
+    {"low-pass": low_pass, "pack": pack, "children": children,
+     "low-support": low_support}[sys.argv[1]]()

@@ -207,7 +207,7 @@ def test_transform_on_device_matches_numpy(name, device, dtype):
 def _tensor_leaves(tree):
     """Every tensor reachable in a filter cache entry (dicts, lists, lazy trees, fold terms)."""
     from scatkit.transforms.cascade import (CascadeOps, CroppedTerms, FoldTerm, LazyFilterTree,
-                                           PackedTerms, SeparableLowPass)
+                                           PackedTerms, SeparableLowPass, SupportTerms)
 
     if isinstance(tree, torch.Tensor):
         yield tree
@@ -229,6 +229,8 @@ def _tensor_leaves(tree):
         yield from _tensor_leaves(list(tree.src_index))
     elif isinstance(tree, (PackedTerms, CroppedTerms)):
         yield from _tensor_leaves([tree.index, tree.filt])
+    elif isinstance(tree, SupportTerms):
+        yield from _tensor_leaves([tree.direct, tree.mirrored, tree.index, tree.filt])
     elif isinstance(tree, SeparableLowPass):
         yield from _tensor_leaves([tree.left, tree.right_t])
 

@@ -15,7 +15,7 @@ import scatkit
 from scatkit.backends import get_backend
 from scatkit.filters import morlet1d
 from scatkit.transforms.cascade import (apply_terms, averaging_matrix, fold_terms, pack_terms,
-                                        separable_low_pass)
+                                        separable_low_pass, support_terms)
 
 #: fast mode may differ from the exact coefficients by at most this (relative to max |S x|);
 #: docs/BENCHMARKS.md reports the measured values (up to about 6e-4)
@@ -66,6 +66,27 @@ def test_fold_terms_equal_the_mean_of_aliases(ndim, k, half_out, width, seed):
     else:
         got = apply_terms(get_backend(X_half), X_half, packed, len(filt), out_shape)
         np.testing.assert_allclose(got, expected, atol=1e-12 * np.abs(X_full).max())
+        if len(filt) == 1:  # one filter: read from its support alone, the same fold again
+            support = support_terms(packed, int(np.prod(X_half.shape[2:])))
+            got = apply_terms(get_backend(X_half), X_half, support, 1, out_shape)
+            np.testing.assert_allclose(got, expected, atol=1e-12 * np.abs(X_full).max())
+
+
+def test_support_terms_give_the_low_pass_identical_output_in_any_chunk():
+    """The 2D low-pass folds of a large grid are support terms (many small blocks), and
+    a chunk's channels each get the same sum: the output of a batch is that of its parts."""
+    from scatkit.transforms.cascade import SupportTerms, low_pass_in_space
+
+    S = scatkit.Scattering2D(J=4, shape=(64, 64), L=2)
+    ops = S.cascade_ops()
+    # moduli with children on the 96x96 grid are low-passed by support terms
+    assert any(isinstance(ops.low[g.k], SupportTerms) and low_pass_in_space(ops, g) is None
+               for g in S.plan.groups)
+    x = np.random.default_rng(3).standard_normal((5, 64, 64))
+    whole = S(x)
+    np.testing.assert_array_equal(whole[1:3], S(x[1:3]))
+    np.testing.assert_array_equal(whole, scatkit.Scattering2D(J=4, shape=(64, 64), L=2,
+                                                              batch_size=2)(x))
 
 
 def test_pack_terms_refuses_sparse_packings():
@@ -410,12 +431,16 @@ def test_fold_terms_from_rows_built_on_demand_equal_the_dense_ones(make):
 
 def _layout(ops) -> list:
     """Where fold terms, packed or cropped terms or a spatial low-pass put their values."""
-    from scatkit.transforms.cascade import CroppedTerms, PackedTerms, SeparableLowPass
+    from scatkit.transforms.cascade import (CroppedTerms, PackedTerms, SeparableLowPass,
+                                            SupportTerms)
 
     if isinstance(ops, PackedTerms):
         return [ops.n_slots, ops.conj, np.asarray(ops.index).tolist()]
     if isinstance(ops, CroppedTerms):
         return [ops.conj, np.asarray(ops.index).tolist()]
+    if isinstance(ops, SupportTerms):
+        return [ops.n_slots] + [np.asarray(a).tolist() for a in (ops.direct, ops.mirrored,
+                                                                 ops.index)]
     if isinstance(ops, SeparableLowPass):
         return [None if ops.left is None else ops.left.shape, ops.right_t.shape]
     return [t.out_region for t in ops]
@@ -423,9 +448,10 @@ def _layout(ops) -> list:
 
 def _values(ops) -> list:
     """The real filter values of fold terms, packed or cropped terms or a spatial low-pass."""
-    from scatkit.transforms.cascade import CroppedTerms, PackedTerms, SeparableLowPass
+    from scatkit.transforms.cascade import (CroppedTerms, PackedTerms, SeparableLowPass,
+                                            SupportTerms)
 
-    if isinstance(ops, (PackedTerms, CroppedTerms)):
+    if isinstance(ops, (PackedTerms, CroppedTerms, SupportTerms)):
         return [ops.filt]
     if isinstance(ops, SeparableLowPass):
         return [m for m in (ops.left, ops.right_t) if m is not None]
