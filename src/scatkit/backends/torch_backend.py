@@ -120,7 +120,10 @@ class TorchBackend(Backend):
             index = idx.to(device=x.device, dtype=torch.long)
         else:
             index = self._device_constant(np.asarray(idx), x.device, torch.long)
-        return torch.index_select(x, axis % x.ndim, index)
+        # advanced indexing, not index_select: on the CPU, index_select of complex64 along
+        # a last axis took 6.3 ms where this takes 0.21 ms (2 x 66k bins gathered to 131k,
+        # two threads), and 10.1 against 3.6 ms with its backward pass
+        return x[(slice(None),) * (axis % x.ndim) + (index,)]
 
     def index_array(self, idx, like):
         if isinstance(idx, torch.Tensor):
