@@ -247,6 +247,10 @@ def test_gradcheck_float64():
     S2 = scatkit.Scattering2D(2, (12, 12), L=2)
     y = torch.randn(1, 12, 12, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(S2, (y,), eps=1e-6, atol=1e-6)
+    # fast mode: circular grid and cropped products (a gather, then a product in place)
+    S3 = scatkit.Scattering2D(2, (16, 16), L=2, fast=True)
+    z = torch.randn(1, 16, 16, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(S3, (z,), eps=1e-6, atol=1e-6)
 
 
 @requires_torch

@@ -679,7 +679,8 @@ def _apply_cropped(backend, xh, cropped: CroppedTerms, n_filters: int,
     if cropped.conj:
         flat = backend.concatenate([flat, backend.conj(flat)], axis=-1)
     Q = int(np.prod(out_shape))
-    z = backend.take(flat, cropped.index, 2).reshape(B, P, n_filters, Q) * cropped.filt
+    z = backend.take(flat, cropped.index, 2).reshape(B, P, n_filters, Q)
+    z *= cropped.filt  # in place: one array of the group's size, not two
     return z.reshape((B, P * n_filters) + tuple(out_shape))
 
 
