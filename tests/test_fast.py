@@ -747,16 +747,20 @@ def test_map_chunks_gives_the_allocator_hint(monkeypatch):
     assert calls == [1]
 
 
-def test_1d_chunk_budget_is_a_multiple_of_the_cascade_one_with_identical_output(monkeypatch):
+def test_chunk_budgets_of_1d_and_2d_transforms_with_identical_output(monkeypatch):
     """1D transforms bound their chunks by ``CHUNK_BYTES_FACTOR`` times the cascade's
-    budget (read at the call), 2D ones by the budget itself; a smaller budget cuts
-    the batch into smaller chunks and changes no bit of the output."""
-    from scatkit.transforms import cascade, scattering1d
+    budget (read at the call), 2D ones by the budget itself, or a fraction of it for
+    small images; a smaller budget cuts the batch into smaller chunks and changes no
+    bit of the output."""
+    from scatkit.transforms import cascade, scattering1d, scattering2d
 
     S1 = scatkit.Scattering1D(J=4, shape=1024, Q=4)
     S2 = scatkit.Scattering2D(J=2, shape=(16, 16), L=4)
+    large = scatkit.Scattering2D(J=4, shape=(256, 256), L=8)
     assert S1._chunk_bytes() == scattering1d.CHUNK_BYTES_FACTOR * cascade.CHUNK_BYTES
-    assert S2._chunk_bytes() == cascade.CHUNK_BYTES
+    assert S2._chunk_bytes() == int(scattering2d.SMALL_IMAGE_CHUNK_FACTOR * cascade.CHUNK_BYTES)
+    assert large._chunk_bytes() == cascade.CHUNK_BYTES
+    assert cascade.bytes_per_sample(large.plan, large.cascade_shape) > scattering2d.SMALL_IMAGE_BYTES
     x = np.random.default_rng(0).standard_normal((6, 1024))
     whole = S1(x)
     seen = []
