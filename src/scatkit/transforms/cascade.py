@@ -921,13 +921,16 @@ class CascadeOps:
 
 
 def _low_terms(terms, half_shape, out_shape):
-    """A low-pass's fold terms as :class:`SupportTerms` where they pack (2D and more:
-    on large grids folded onto coarse ones, many small blocks), else as they are.
-    Measured (``benchmarks/cascade_choices.py low-support``, one thread, 2D J=4 on
-    288x288 onto 18x10, 3 channels): 34 terms 0.18 ms, the same packed 0.13 ms, as
-    support terms 0.03 ms."""
-    packed = pack_terms(terms, half_shape, _half_shape(out_shape), min_fill=0.0,
-                        max_row=np.inf)
+    """A low-pass's fold terms as :class:`SupportTerms` where they pack with rows of at
+    most :data:`PACK_MAX_ROW` bins (2D and more: on large grids folded onto coarse
+    ones, many small blocks), else as they are.  Measured
+    (``benchmarks/cascade_choices.py low-support``, one thread, 2D J=4 on 288x288
+    onto 18x10, 3 channels): 34 terms 0.18 ms, the same packed 0.13 ms, as support
+    terms 0.03 ms.  Long rows stay: 2D J=1 on 16 x 256x256 (6 blocks, rows of about
+    65 bins) took 54-57 ms with fold terms and 57-60 ms with support terms (two
+    threads, medians of 7 and 15 alternating calls; scratch probes); J=2 and J=3 on
+    larger grids were even."""
+    packed = pack_terms(terms, half_shape, _half_shape(out_shape), min_fill=0.0)
     return terms if packed is None else support_terms(packed, int(np.prod(half_shape)))
 
 
