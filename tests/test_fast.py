@@ -871,3 +871,22 @@ def test_2d_fast_mode_crops_exactly_its_subsampled_products():
     # 1D fast mode computes its moduli at their bands' rates instead: no crops
     one_d = scatkit.Scattering1D(J=6, shape=1024, Q=8, fast=True).cascade_ops()
     assert not any(isinstance(t, CroppedTerms) for t in one_d.wave.values())
+
+
+def test_wavelets_too_wide_for_their_window_are_folded_not_cropped():
+    """With L <= 3 orientations the 2D wavelets are wide in angle: their windows would
+    leave more than CROP_MAX_LOSS of their energy out, so fast mode folds them, and stays
+    as close to the circular exact transform as the threshold alone allows."""
+    from scatkit.stats.periodic import PeriodicScattering2D
+    from scatkit.transforms.cascade import CROP_MAX_LOSS, CroppedTerms, crop_terms
+
+    S = scatkit.Scattering2D(J=3, shape=(32, 32), L=2, fast=True)
+    assert not any(isinstance(t, CroppedTerms) for t in S.cascade_ops().wave.values())
+    x = np.random.default_rng(4).standard_normal((2, 32, 32))
+    p = PeriodicScattering2D(J=3, shape=(32, 32), L=2)(x)
+    assert np.abs(S(x) - p).max() / np.abs(p).max() <= FAST_TOL
+    # a flat filter keeps a quarter of its energy in a window of half the grid per axis
+    flat = np.ones((1, 8, 8))
+    assert crop_terms(flat, (4, 4)) is None
+    assert crop_terms(flat, (4, 4), max_loss=0.75) is not None
+    assert CROP_MAX_LOSS < 0.75

@@ -641,9 +641,20 @@ class CroppedTerms:
     conj: bool
 
 
-def crop_terms(filt_full: np.ndarray, m_shape: tuple[int, ...], dtype=np.float64) -> CroppedTerms:
+#: :func:`crop_terms` crops a bank only if every filter's window holds all but this
+#: fraction of its energy; else the bank is folded.  Kymatio's 2D Morlet wavelets (on
+#: 64x64, J=3) leave at most 0.41 % outside with L >= 4 orientations, but 1.2 % with
+#: L = 3, 8 % with L = 2 and 45 % with L = 1 (wider in angle), where the cropped
+#: coefficients were 2-19 % off the circular exact ones (docs/BENCHMARKS.md).
+CROP_MAX_LOSS = 5e-3
+
+
+def crop_terms(filt_full: np.ndarray, m_shape: tuple[int, ...], dtype=np.float64,
+               max_loss: float | None = None) -> "CroppedTerms | None":
     """:class:`CroppedTerms` of the real filters ``filt_full`` (``(F, *n_shape)``, full
-    spectrum) onto ``m_shape`` bins, read from the half spectrum of a real signal.
+    spectrum) onto ``m_shape`` bins, read from the half spectrum of a real signal,
+    or None when a filter's window leaves more than ``max_loss`` of its energy out
+    (default :data:`CROP_MAX_LOSS`, read at the call).
 
     Each filter keeps the circular window of ``m_shape`` bins holding most of its
     energy (:func:`crop_window`); its bin ``s`` goes to output bin ``s mod m`` (the
@@ -651,6 +662,7 @@ def crop_terms(filt_full: np.ndarray, m_shape: tuple[int, ...], dtype=np.float64
     For a filter that vanishes outside its window this is the fold itself; for
     the Morlet wavelets it drops their tails (fast mode, docs/BENCHMARKS.md).
     """
+    max_loss = CROP_MAX_LOSS if max_loss is None else max_loss
     filt_full = np.asarray(filt_full)
     n_shape = tuple(filt_full.shape[1:])
     if any(n % m for n, m in zip(n_shape, m_shape)):
@@ -662,9 +674,13 @@ def crop_terms(filt_full: np.ndarray, m_shape: tuple[int, ...], dtype=np.float64
     index = np.empty((len(filt_full), Q), dtype=np.int64)
     filt = np.empty((len(filt_full), Q), dtype=dtype)
     for r, row in enumerate(filt_full):
-        start = crop_window(row * row, m_shape)
+        power = row.astype(np.float64) ** 2
+        start = crop_window(power, m_shape)
         # the window's bin that lands on output bin q: start + ((q - start) mod m)
         src = [(a + (q - a) % m) % n for a, q, m, n in zip(start, out, m_shape, n_shape)]
+        total = power.sum()
+        if total > 0 and power[tuple(src)].sum() < (1 - max_loss) * total:
+            return None  # too much outside the window: fold instead
         filt[r] = (row[tuple(src)] * scale).ravel()
         mirrored = src[-1] > n_shape[-1] // 2  # read as conj(X[-s]) from the half spectrum
         src = [np.where(mirrored, (-i) % n, i) for i, n in zip(src, n_shape)]
@@ -953,8 +969,8 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
     so float32 terms equal float64 terms converted later).  Groups that read
     the same rows of the same bank at the same resolution share one list of
     terms.  With ``crop`` (fast mode), a wavelet product that is subsampled is
-    cropped to one window of the output's size instead (:func:`crop_terms`), else
-    wavelet terms are packed (:func:`pack_terms`) where that applies, and
+    cropped to one window of the output's size instead (:func:`crop_terms`, where
+    the windows hold nearly all of the wavelets' energy), else wavelet terms are packed (:func:`pack_terms`) where that applies, and
     the low-pass at a resolution is also kept as a :class:`SeparableLowPass` when
     the grid has :data:`SPATIAL_LOW_PASS_NDIM` axes, the low-pass is separable,
     cheaper (:data:`SPATIAL_LOW_PASS_MAX_COST`) and some modulus there will use it: one without children, or any on a grid of at most
@@ -987,8 +1003,9 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
                 # rows sliced first: a bank built on demand builds these only
                 filt = to_np(psi[g.order][parent.k][g.filter_slice])
                 pshape = tuple(s >> parent.k for s in shape)
-                if crop and g.k > parent.k:
-                    shared[key] = crop_terms(filt, shape_k, dtype=dtype)
+                cropped = crop_terms(filt, shape_k, dtype=dtype) if crop and g.k > parent.k else None
+                if cropped is not None:
+                    shared[key] = cropped
                 else:
                     shared[key] = _packed(fold_terms(filt, shape_k, half_out=False, eps=eps,
                                                      dtype=dtype), _half_shape(pshape), shape_k)
