@@ -242,6 +242,7 @@ def test_fast_2d_is_circular_when_2J_divides_the_sides():
 @pytest.mark.parametrize("make,shape", [
     (lambda **kw: scatkit.Scattering1D(5, 700, Q=4, **kw), (5, 700)),
     (lambda **kw: scatkit.Scattering2D(2, (30, 30), L=4, **kw), (5, 30, 30)),
+    (lambda **kw: scatkit.Scattering2D(2, (32, 32), L=4, fast=True, **kw), (5, 32, 32)),  # crops
 ])
 def test_batch_size_output_identical(make, shape):
     x = np.random.default_rng(2).standard_normal(shape)
