@@ -79,9 +79,10 @@ class Scattering2D(CascadeTransform, ScatteringBase):
         instead of periodized: each wavelet keeps the window of the subsampled
         grid's size that holds most of its energy, and its tails outside it are
         dropped (:func:`~scatkit.transforms.cascade.crop_terms`; up to about 1 %
-        of the largest coefficient, up to 5 % of a channel's norm, measured), where the
-        windows leave out at most ``cascade.CROP_MAX_LOSS`` of the wavelets'
-        energy (``L >= 4``; wider wavelets are periodized as in the exact mode); elsewhere, Fourier bins where every filter is below
+        of the largest coefficient and 5 % of a channel's norm, measured).  This
+        applies where the windows leave out at most ``cascade.CROP_MAX_LOSS`` of
+        the wavelets' energy (``L >= 4``); wider wavelets are periodized as in
+        the exact mode.  Elsewhere, Fourier bins where every filter is below
         ``cascade.FAST_EPS`` of its peak are skipped instead of
         ``cascade.EXACT_EPS``.  docs/BENCHMARKS.md gives the measured speed,
         difference to the exact coefficients and MNIST accuracy.
