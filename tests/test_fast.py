@@ -761,7 +761,8 @@ def test_chunk_budgets_of_1d_and_2d_transforms_with_identical_output(monkeypatch
     assert S1._chunk_bytes() == scattering1d.CHUNK_BYTES_FACTOR * cascade.CHUNK_BYTES
     assert S2._chunk_bytes() == int(scattering2d.SMALL_IMAGE_CHUNK_FACTOR * cascade.CHUNK_BYTES)
     assert large._chunk_bytes() == cascade.CHUNK_BYTES
-    assert cascade.bytes_per_sample(large.plan, large.cascade_shape) > scattering2d.SMALL_IMAGE_BYTES
+    footprint = cascade.bytes_per_sample(large.plan, large.cascade_shape)
+    assert footprint > scattering2d.SMALL_IMAGE_BYTES
     x = np.random.default_rng(0).standard_normal((6, 1024))
     whole = S1(x)
     seen = []

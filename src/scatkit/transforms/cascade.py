@@ -970,10 +970,13 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
     the same rows of the same bank at the same resolution share one list of
     terms.  With ``crop`` (fast mode), a wavelet product that is subsampled is
     cropped to one window of the output's size instead (:func:`crop_terms`, where
-    the windows hold nearly all of the wavelets' energy), else wavelet terms are packed (:func:`pack_terms`) where that applies, and
-    the low-pass at a resolution is also kept as a :class:`SeparableLowPass` when
-    the grid has :data:`SPATIAL_LOW_PASS_NDIM` axes, the low-pass is separable,
-    cheaper (:data:`SPATIAL_LOW_PASS_MAX_COST`) and some modulus there will use it: one without children, or any on a grid of at most
+    the windows hold nearly all of the wavelets' energy); other wavelet terms are
+    packed (:func:`pack_terms`) where that applies.  A low-pass's terms are read
+    from its support where they pack (:func:`_low_terms`), and the low-pass at a
+    resolution is also kept as a :class:`SeparableLowPass` when the grid has
+    :data:`SPATIAL_LOW_PASS_NDIM` axes, the low-pass is separable, cheaper
+    (:data:`SPATIAL_LOW_PASS_MAX_COST`) and some modulus there will use it: one
+    without children, or any on a grid of at most
     :data:`SPATIAL_WITH_CHILDREN_MAX_BINS` bins.
     """
     shape = tuple(shape)
@@ -1003,7 +1006,9 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
                 # rows sliced first: a bank built on demand builds these only
                 filt = to_np(psi[g.order][parent.k][g.filter_slice])
                 pshape = tuple(s >> parent.k for s in shape)
-                cropped = crop_terms(filt, shape_k, dtype=dtype) if crop and g.k > parent.k else None
+                cropped = None
+                if crop and g.k > parent.k:  # subsampled: cropped, unless too wide
+                    cropped = crop_terms(filt, shape_k, dtype=dtype)
                 if cropped is not None:
                     shared[key] = cropped
                 else:
