@@ -578,14 +578,21 @@ def pack_terms(terms: Sequence[FoldTerm], half_shape: tuple[int, ...],
                        n_slots=len(occupied), conj=any(t.conj for t in terms))
 
 
+def _gather_half(backend, xh, index, conj: bool):
+    """``ext[..., index]`` for half spectra ``xh`` of shape ``(B, P, *half)``: ``ext`` the
+    flattened half spectrum followed, when ``conj``, by its conjugate (indices past
+    the half spectrum read conjugated bins)."""
+    flat = xh.reshape(xh.shape[0], xh.shape[1], -1)
+    if conj:
+        flat = backend.concatenate([flat, backend.conj(flat)], axis=-1)
+    return backend.take(flat, index, 2)
+
+
 def _apply_packed(backend, xh, packed: PackedTerms, n_filters: int,
                   out_shape: tuple[int, ...]):
     B, P = xh.shape[0], xh.shape[1]
-    flat = xh.reshape(B, P, -1)
-    if packed.conj:
-        flat = backend.concatenate([flat, backend.conj(flat)], axis=-1)
     A, Q = packed.n_slots, int(np.prod(out_shape))
-    g = backend.take(flat, packed.index, 2).reshape(B, P, 1, A, Q)
+    g = _gather_half(backend, xh, packed.index, packed.conj).reshape(B, P, 1, A, Q)
     z = g[:, :, :, 0] * packed.filt[:, 0]
     scratch = None
     for a in range(1, A):
@@ -691,11 +698,8 @@ def crop_terms(filt_full: np.ndarray, m_shape: tuple[int, ...], dtype=np.float64
 def _apply_cropped(backend, xh, cropped: CroppedTerms, n_filters: int,
                    out_shape: tuple[int, ...]):
     B, P = xh.shape[0], xh.shape[1]
-    flat = xh.reshape(B, P, -1)
-    if cropped.conj:
-        flat = backend.concatenate([flat, backend.conj(flat)], axis=-1)
     Q = int(np.prod(out_shape))
-    z = backend.take(flat, cropped.index, 2).reshape(B, P, n_filters, Q)
+    z = _gather_half(backend, xh, cropped.index, cropped.conj).reshape(B, P, n_filters, Q)
     z *= cropped.filt  # in place: one array of the group's size, not two
     return z.reshape((B, P * n_filters) + tuple(out_shape))
 
