@@ -122,17 +122,24 @@ def _compare(constant: str, rules: dict) -> None:
             S(x), S(xg)
             transforms[name] = S
         setattr(C, constant, default)
-        times = {(name, kind): [] for name in rules for kind in ("numpy", "torch")}
-        for r in range(7):
-            for name in (list(rules) if r % 2 else list(rules)[::-1]):
-                for kind, inp in (("numpy", x), ("torch", xg)):
-                    t0 = time.perf_counter()
-                    transforms[name](inp)
-                    times[name, kind].append(time.perf_counter() - t0)
-        for name in rules:
-            print(f"2D J={J} {batch} x {shape[0]}x{shape[1]}, {constant} {name}: NumPy "
-                  f"{1e3 * np.median(times[name, 'numpy']):.0f} ms, torch with gradients "
-                  f"{1e3 * np.median(times[name, 'torch']):.0f} ms")
+        _print_alternating(transforms, x, xg, f"2D J={J} {batch} x {shape[0]}x{shape[1]}, "
+                                              f"{constant} ")
+
+
+def _print_alternating(transforms: dict, x, xg, label: str, calls: int = 7) -> None:
+    """Median times of ``transforms`` (name -> transform) on the NumPy input ``x`` and
+    the torch input with gradients ``xg``, called alternately (the order reversed on
+    every other round), printed one line per transform after ``label``."""
+    times = {(name, kind): [] for name in transforms for kind in ("numpy", "torch")}
+    for r in range(calls):
+        for name in (list(transforms) if r % 2 else list(transforms)[::-1]):
+            for kind, inp in (("numpy", x), ("torch", xg)):
+                t0 = time.perf_counter()
+                transforms[name](inp)
+                times[name, kind].append(time.perf_counter() - t0)
+    for name in transforms:
+        print(f"{label}{name}: NumPy {1e3 * np.median(times[name, 'numpy']):.0f} ms, torch "
+              f"with gradients {1e3 * np.median(times[name, 'torch']):.0f} ms")
 
 
 def pack() -> None:
@@ -185,17 +192,8 @@ def low_support() -> None:
             S(x), S(xg)
             C._low_terms = default
             transforms[name] = S
-        times = {(name, kind): [] for name in transforms for kind in ("numpy", "torch")}
-        for r in range(7):
-            for name in (list(transforms) if r % 2 else list(transforms)[::-1]):
-                for kind, inp in (("numpy", x), ("torch", xg)):
-                    t0 = time.perf_counter()
-                    transforms[name](inp)
-                    times[name, kind].append(time.perf_counter() - t0)
-        for name in transforms:
-            print(f"2d-large {'fast' if fast else 'exact'}, low-passes as {name}: NumPy "
-                  f"{1e3 * np.median(times[name, 'numpy']):.0f} ms, torch with gradients "
-                  f"{1e3 * np.median(times[name, 'torch']):.0f} ms")
+        _print_alternating(transforms, x, xg,
+                           f"2d-large {'fast' if fast else 'exact'}, low-passes as ")
 
 
 if __name__ == "__main__":
