@@ -892,3 +892,14 @@ def test_wavelets_too_wide_for_their_window_are_folded_not_cropped():
     assert crop_terms(flat, (4, 4)) is None
     assert crop_terms(flat, (4, 4), max_loss=0.75) is not None
     assert CROP_MAX_LOSS < 0.75
+
+
+def test_crop_and_support_terms_reject_what_they_cannot_represent():
+    from scatkit.transforms.cascade import crop_terms
+
+    with pytest.raises(ValueError, match="must divide"):
+        crop_terms(np.ones((1, 8, 8)), (3, 4))
+    terms = fold_terms(np.ones((2, 8, 8)), (4, 4), False, eps=0.0)
+    packed = pack_terms(terms, (8, 5), (4, 4), min_fill=0.0)
+    with pytest.raises(ValueError, match="one filter"):
+        support_terms(packed, 40)
