@@ -6,7 +6,11 @@ float32 batch with several budgets (medians of ``REPEATS`` calls, each up to
 workload with the peak device memory of one call.  A budget of 0 means "the
 CPU's bound" (``max(default, 0)``: 32 MiB for the cascade, 4 MiB for 3D).
 
-    python benchmarks/gpu_chunks.py [WORKLOAD...]
+    python benchmarks/gpu_chunks.py [--budgets MIB,MIB,...] [WORKLOAD...]
+
+``--budgets`` lists the budgets in MiB (0 for the CPU's bound); the default is
+``BUDGETS``.  Kymatio's peak on the same batch is in the ``scatkit bench
+--device cuda`` table.
 """
 
 import sys
@@ -24,19 +28,19 @@ BUDGETS = (0, 256 << 20, 1 << 30, 8 << 30)
 REPEATS = 7
 
 
-def main(names):
+def main(names, budgets=BUDGETS):
     backend = _torch_backend()
     default = backend.cuda_chunk_bytes
     print("| workload | " + " | ".join(f"{b >> 20} MiB: ms (peak MB)" if b else "CPU bound: ms (peak MB)"
-                                      for b in BUDGETS) + " |")
-    print("|---" * (len(BUDGETS) + 1) + "|")
+                                      for b in budgets) + " |")
+    print("|---" * (len(budgets) + 1) + "|")
     for name in names:
         w = WORKLOADS[name]
         x = torch.from_numpy(np.random.default_rng(0).standard_normal(
             (w.batch,) + tuple(w.shape)).astype(np.float32)).cuda()
         S = _build_ours(w)
         cells = []
-        for b in BUDGETS:
+        for b in budgets:
             backend.cuda_chunk_bytes = b
             S(x)
             torch.cuda.synchronize()
@@ -56,5 +60,19 @@ def main(names):
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
 
 
+def _parse(argv):
+    budgets = BUDGETS
+    if argv[:1] == ["--budgets"]:
+        if len(argv) < 2:
+            raise SystemExit("--budgets needs a list of MiB, e.g. --budgets 0,64,256,1024")
+        budgets = tuple(int(float(m) * 2**20) for m in argv[1].split(","))
+        argv = argv[2:]
+    unknown = [n for n in argv if n not in WORKLOADS]
+    if unknown:
+        raise SystemExit(f"unknown workload(s) {unknown}; choose from {sorted(WORKLOADS)}")
+    return argv or ["2d-small", "2d-large", "1d-small", "1d-large", "3d"], budgets
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["2d-small", "2d-large", "1d-small", "1d-large", "3d"])
+    names, budgets = _parse(sys.argv[1:])
+    main(names, budgets)

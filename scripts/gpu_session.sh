@@ -3,7 +3,9 @@
 # (and NumPy, SciPy, scikit-learn, pytest, hypothesis), but no network:
 #   1. the device tests (tests/test_devices.py, the gpu-marked tests);
 #   2. `scatkit bench --device cuda` against Kymatio 0.3.0's torch frontend on the GPU;
-#   3. the CUDA chunk budget sweep (benchmarks/gpu_chunks.py);
+#   3. the CUDA chunk budget sweep (benchmarks/gpu_chunks.py; CHUNK_BUDGETS, MiB, picks the
+#      budgets), and with step "graphs" the kernel count, busy time and CUDA-graph replay
+#      time of each transform (benchmarks/gpu_graphs.py);
 #   4. the CIFAR-10 hybrid and pixel CNNs at several epoch budgets on the GPU
 #      (scripts/cifar10_cnn_budget.py --device cuda);
 #   5. the whole test suite, as far as the time left allows.
@@ -19,11 +21,11 @@
 # 15 s per repeat plus 60 s.
 # TESTS (the test files of step 1) and BENCH_REPEATS (default 7) may be set too.
 # Usage: bash scripts/gpu_session.sh [STEPS] with STEPS a subset of
-# "tests bench chunks cifar suite" (default: all, in that order).
+# "tests bench chunks graphs cifar suite" (default: all, in that order).
 set -u
 CARRY=${CARRY:-.devcarry}
 OUT=${OUT:-/tmp/scatkit-gpu}
-STEPS=${1:-"tests bench chunks cifar suite"}
+STEPS=${1:-"tests bench chunks graphs cifar suite"}
 mkdir -p "$OUT"
 export PYTHONPATH="$PWD/src" PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 PY=${PYTHON:-python3}
@@ -62,7 +64,13 @@ esac
 
 case " $STEPS " in *" chunks "*)
   stamp "CUDA chunk budgets"
-  timeout "${T_CHUNKS:-50}" $PY benchmarks/gpu_chunks.py 2>&1 | tee "$OUT/chunks.md"
+  timeout "${T_CHUNKS:-50}" $PY benchmarks/gpu_chunks.py ${CHUNK_BUDGETS:+--budgets "$CHUNK_BUDGETS"} \
+    2>&1 | tee "$OUT/chunks.md"
+esac
+
+case " $STEPS " in *" graphs "*)
+  stamp "kernels, busy time and CUDA graphs"
+  timeout "${T_GRAPHS:-120}" $PY benchmarks/gpu_graphs.py 2>&1 | tee "$OUT/graphs.md"
 esac
 
 case " $STEPS " in *" cifar "*)
