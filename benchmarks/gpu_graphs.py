@@ -9,15 +9,13 @@ default chunk budget) this prints one Markdown row:
   left of a call beyond it is launch and host overhead);
 - ``no check ms``: eager again with ``check_finite=False`` (the input check
   reads one boolean back from the device: a host synchronisation per call);
-- ``graph ms``: median replay time of the call captured once in a CUDA graph
-  (``torch.cuda.graph``, after warm-up calls on a side stream, as PyTorch's
-  documentation prescribes; ``check_finite=False``, since capture forbids the
-  check's synchronisation), and the largest difference of the replayed
-  output to the eager one.  Where capture fails, the cell names the error:
-  it says what in the transform stops capture (a host synchronisation, an
-  upload from pageable memory, ...).
-
-This is a measurement, not a feature: scatkit does not capture graphs itself.
+- ``graph ms``: median time of a call through
+  :class:`scatkit.torch.CUDAGraphScattering` (``copy=False``: the input copied
+  into the graph's static input, and one replay; ``check_finite=False``), the
+  largest difference of its output to the eager one, and the device memory
+  the capture reserved (``torch.cuda.memory_reserved``: the graph's private
+  pool, held while the graph lives).  Where capture fails, the cell names
+  the error.
 
     python benchmarks/gpu_graphs.py [WORKLOAD...]
 
@@ -34,9 +32,9 @@ import torch
 
 from scatkit.bench.runner import _build_ours
 from scatkit.bench.workloads import WORKLOADS
+from scatkit.torch import CUDAGraphScattering
 
 REPEATS = 9
-WARMUP = 3
 
 
 def _median_ms(fn, repeats=REPEATS):
@@ -68,21 +66,18 @@ def _kernels(fn):
 
 
 def _graph(S, x):
-    """(replay ms, max |replay - eager|) of ``S(x)`` captured in a CUDA graph."""
-    side = torch.cuda.Stream()
-    side.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(side):
-        for _ in range(WARMUP):
-            S(x)
-    torch.cuda.current_stream().wait_stream(side)
+    """(replay ms, max |replay - eager|, MB the capture reserved) of ``S(x)`` through
+    :class:`scatkit.torch.CUDAGraphScattering` (``copy=False``: the input copy and
+    the replay)."""
     torch.cuda.synchronize()
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        y = S(x)
-    graph.replay()
+    torch.cuda.empty_cache()
+    before = torch.cuda.memory_reserved()
+    G = CUDAGraphScattering(S, copy=False)
+    y = G(x)  # warm-up calls and the capture
     torch.cuda.synchronize()
+    pool = (torch.cuda.memory_reserved() - before) / 2**20
     diff = float((y - S(x)).abs().max())
-    return _median_ms(graph.replay), diff
+    return _median_ms(lambda: G(x)), diff, pool
 
 
 def one(name, fast):
@@ -101,17 +96,17 @@ def one(name, fast):
     S.check_finite = False
     unchecked = _median_ms(lambda: S(x))
     try:
-        replay, diff = _graph(S, x)
-        graph = f"{replay:.2f} | {diff:.1e}"
+        replay, diff, pool = _graph(S, x)
+        graph = f"{replay:.2f} | {diff:.1e} | {pool:.0f}"
     except Exception as err:
         msg = str(err).splitlines()[0][:160] if str(err) else ""
-        graph = f"capture failed: {type(err).__name__}: {msg} | —"
+        graph = f"capture failed: {type(err).__name__}: {msg} | — | —"
     print(f"| {name} | {'fast' if fast else 'exact'} | {eager:.2f} | {kern} | {unchecked:.2f} | {graph} |", flush=True)
 
 
 def main(names):
-    print("| workload | mode | eager ms | kernels | busy ms | no check ms | graph ms | graph - eager |")
-    print("|---|---|---|---|---|---|---|---|", flush=True)
+    print("| workload | mode | eager ms | kernels | busy ms | no check ms | graph ms | graph - eager | graph MB |")
+    print("|---|---|---|---|---|---|---|---|---|", flush=True)
     for name in names:
         w = WORKLOADS[name]
         if w.kind == "ctor":
@@ -120,7 +115,7 @@ def main(names):
         for mode in modes:
             proc = subprocess.run([sys.executable, __file__, "--one", name, mode])
             if proc.returncode:
-                print(f"| {name} | {mode} | process exited with {proc.returncode} | | | | | |", flush=True)
+                print(f"| {name} | {mode} | process exited with {proc.returncode} | | | | | | |", flush=True)
 
 
 if __name__ == "__main__":

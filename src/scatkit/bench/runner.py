@@ -399,10 +399,23 @@ def run_workload_cuda(w: Workload, peer=None, repeats: int = 5, device: str = "c
     calls = {"ours torch": _synced(lambda: S(xt), device)}
     if F is not None:
         calls["ours fast torch"] = _synced(lambda: F(xt), device)
+    on_cuda = str(device).startswith("cuda")
+    if on_cuda:  # the same transforms replayed from CUDA graphs (captured in the warm-up)
+        from ..torch.graphs import CUDAGraphScattering
+
+        graphed = {"ours graph torch": CUDAGraphScattering(S)}
+        if F is not None:
+            graphed["ours fast graph torch"] = CUDAGraphScattering(F)
+        calls.update({k: _synced(lambda G=G: G(xt), device) for k, G in graphed.items()})
     out_ours = calls["ours torch"]().cpu().numpy()  # warm-up, and the output to compare
     for fn in calls.values():
         fn()
-    on_cuda = str(device).startswith("cuda")
+    if on_cuda:
+        for label, G in graphed.items():
+            eager = (S if G.transform is S else F)(xt)
+            if not torch.equal(G(xt), eager):
+                res.notes.append(f"{label} differs from the eager call by "
+                                 f"{float((G(xt) - eager).abs().max()):.1e}")
     for label, T in (("ours torch", S), ("ours fast torch", F)):
         if T is not None and on_cuda:
             torch.cuda.synchronize()
@@ -437,18 +450,23 @@ def run_workload_cuda(w: Workload, peer=None, repeats: int = 5, device: str = "c
 
 
 def format_table_cuda(results: list[Result], device_name: str = "CUDA") -> str:
-    """A Markdown table of :func:`run_workload_cuda`'s medians."""
-    head = (f"| workload ({device_name}) | ours torch | ours fast torch | Kymatio torch | "
-            "exact vs Kymatio | fast vs Kymatio | FFT floor (torch.fft) | ours / floor | "
+    """A Markdown table of :func:`run_workload_cuda`'s medians ("graph": the same
+    transform replayed from CUDA graphs by :class:`scatkit.torch.CUDAGraphScattering`)."""
+    head = (f"| workload ({device_name}) | ours torch | ours fast torch | ours graph / fast graph | "
+            "Kymatio torch | exact vs Kymatio | fast vs Kymatio | graph vs Kymatio (exact / fast) | "
+            "FFT floor (torch.fft) | ours / floor (eager, graph) | "
             "peak GPU MB ours / fast / Kymatio | agreement |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in results:
         m = r.median
         ot, ft, kt, fl = m("ours torch"), m("ours fast torch"), m("kymatio torch"), m("torch", "floor")
+        gt, gf = m("ours graph torch"), m("ours fast graph torch")
         mem = r.memory
         lines.append(" | ".join([
-            f"| {r.workload.name}: {r.workload.describe()}", _fmt_s(ot), _fmt_s(ft), _fmt_s(kt),
-            _ratio(kt, ot), _ratio(kt, ft), _fmt_s(fl), _ratio(ot, fl),
+            f"| {r.workload.name}: {r.workload.describe()}", _fmt_s(ot), _fmt_s(ft),
+            f"{_fmt_s(gt)} / {_fmt_s(gf)}", _fmt_s(kt),
+            _ratio(kt, ot), _ratio(kt, ft), f"{_ratio(kt, gt)} / {_ratio(kt, gf)}", _fmt_s(fl),
+            f"{_ratio(ot, fl)}, {_ratio(gt, fl)}",
             f"{_mb(mem.get('ours torch'))} / {_mb(mem.get('ours fast torch'))} / "
             f"{_mb(mem.get('kymatio torch'))}",
             r.agreement + (f"; {'; '.join(r.notes)}" if r.notes else "")]) + " |")

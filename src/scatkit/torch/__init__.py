@@ -4,14 +4,15 @@
 keywords as the NumPy/PyTorch transforms; their filters are registered as
 buffers, so ``.to(device)``, ``.double()`` and ``state_dict()`` work as for any
 module.  Tree-structured (filter-bank) scattering modules live in
-:mod:`scatkit.torch.tree`.
+:mod:`scatkit.torch.tree`; :class:`~scatkit.torch.graphs.CUDAGraphScattering`
+replays a transform's GPU calls from captured CUDA graphs.
 """
 
 from __future__ import annotations
 
 import importlib
 
-_MODULES = ("scatkit.torch.modules", "scatkit.torch.tree")
+_MODULES = ("scatkit.torch.modules", "scatkit.torch.tree", "scatkit.torch.graphs")
 
 
 def __getattr__(name: str):

@@ -68,17 +68,21 @@ class ScatteringModule(torch.nn.Module):
         """The device of the module's filter buffers (``None`` without buffers)."""
         return next((b.device for b in self.buffers()), None)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def check_device(self, x: torch.Tensor) -> None:
+        """Raise unless ``x`` is a tensor on the module's device (as ``torch.nn``
+        layers require: a module and its input share a device)."""
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"{type(self).__name__} takes a torch.Tensor, got "
                             f"{type(x).__name__}: convert it with torch.as_tensor(x), or call "
                             "the NumPy transform (module.transform) on arrays")
         device = self.device
         if device is not None and x.device != device:
-            # as torch.nn layers do: a module and its input must share a device
             raise RuntimeError(f"the input is on {x.device} but the module's filters are on "
                                f"{device}: move the input with x.to({str(device)!r}) or the "
                                f"module with module.to({str(x.device)!r})")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.check_device(x)
         return self.transform.scattering(x, filters=self.filters_for(x))
 
     def meta(self) -> dict:
