@@ -107,6 +107,8 @@ class CUDAGraphScattering:
     - The input checks (``check_finite``) still run on every call, outside the
       graph; the NaN check reads one boolean back from the GPU.  Build the
       transform with ``check_finite=False`` to skip it.
+    - One wrapper serves one thread at a time: a graph's static input and
+      output are shared by its calls.
     - Tensors the graph reads that existed before its capture (filters, fold
       terms, index constants) are kept alive with the graph, so caches that
       drop them later cannot leave the graph reading freed memory.  A module's
@@ -152,10 +154,11 @@ class CUDAGraphScattering:
         if self.module is not None:
             self.module.check_device(x)
         self.transform._check_input(x)
-        entry = self._graph_for(x)
-        entry.x.copy_(x)
-        entry.graph.replay()
-        out = entry.y.clone() if self.copy else entry.y
+        with torch.cuda.device(x.device):  # the graph's device, whichever is current
+            entry = self._graph_for(x)
+            entry.x.copy_(x)
+            entry.graph.replay()
+            out = entry.y.clone() if self.copy else entry.y
         if self.transform.out_type == "array":
             return out
         return self.transform._to_list(out)
