@@ -180,7 +180,10 @@ def test_copy_false_returns_the_static_output():
     y2 = G(x2)
     assert y2 is y1  # overwritten in place
     torch.testing.assert_close(y1, S(x2), rtol=0, atol=0)
-    assert CUDAGraphScattering(S)(x1) is not CUDAGraphScattering(S)(x1)
+    G_copy = CUDAGraphScattering(S)  # copy=True: each call's output is its own
+    a, b = G_copy(x1), G_copy(x2)
+    assert a is not b
+    torch.testing.assert_close(a, want1, rtol=0, atol=0)  # not overwritten by the second call
 
 
 @pytest.mark.gpu
