@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The GPU checks in one call, for a CUDA host whose Python already has PyTorch
 # (and NumPy, SciPy, scikit-learn, pytest, hypothesis), but no network:
-#   1. the device tests (tests/test_devices.py, the gpu-marked tests);
+#   1. the device tests (tests/test_devices.py, tests/test_graphs.py, the gpu-marked tests);
 #   2. `scatkit bench --device cuda` against Kymatio 0.3.0's torch frontend on the GPU;
 #   3. the CUDA chunk budget sweep (benchmarks/gpu_chunks.py; CHUNK_BUDGETS, MiB, picks the
-#      budgets), and with step "graphs" the kernel count, busy time and CUDA-graph replay
+#      budgets; step "chunks-graph": the same, replayed from CUDA graphs), and with step "graphs"
+#      the kernel count, busy time and CUDA-graph replay
 #      time of each transform (benchmarks/gpu_graphs.py);
 #   4. the CIFAR-10 hybrid and pixel CNNs at several epoch budgets on the GPU
 #      (scripts/cifar10_cnn_budget.py --device cuda);
@@ -21,7 +22,8 @@
 # 15 s per repeat plus 60 s.
 # TESTS (the test files of step 1) and BENCH_REPEATS (default 7) may be set too.
 # Usage: bash scripts/gpu_session.sh [STEPS] with STEPS a subset of
-# "tests bench chunks graphs cifar suite" (default: all, in that order).
+# "tests bench chunks chunks-graph graphs cifar suite" (default: all but chunks-graph, in that
+# order).
 set -u
 CARRY=${CARRY:-.devcarry}
 OUT=${OUT:-/tmp/scatkit-gpu}
@@ -51,7 +53,7 @@ chmod +x /tmp/kypython
 case " $STEPS " in *" tests "*)
   stamp "device tests"
   timeout "${T_TESTS:-90}" $PY -m pytest -q -p no:cacheprovider -rfE \
-    ${TESTS:-tests/test_devices.py tests/test_scattering.py::test_cuda_matches_cpu} -m "" 2>&1 \
+    ${TESTS:-tests/test_devices.py tests/test_graphs.py tests/test_scattering.py::test_cuda_matches_cpu} -m "" 2>&1 \
     | tee "$OUT/tests.log" | tail -40
 esac
 
@@ -66,6 +68,12 @@ case " $STEPS " in *" chunks "*)
   stamp "CUDA chunk budgets"
   timeout "${T_CHUNKS:-50}" $PY benchmarks/gpu_chunks.py ${CHUNK_BUDGETS:+--budgets "$CHUNK_BUDGETS"} \
     2>&1 | tee "$OUT/chunks.md"
+esac
+
+case " $STEPS " in *" chunks-graph "*)
+  stamp "CUDA chunk budgets, replayed from CUDA graphs"
+  timeout "${T_CHUNKS:-50}" $PY benchmarks/gpu_chunks.py --graph ${CHUNK_BUDGETS:+--budgets "$CHUNK_BUDGETS"} \
+    2>&1 | tee "$OUT/chunks_graph.md"
 esac
 
 case " $STEPS " in *" graphs "*)
