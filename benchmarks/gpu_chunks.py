@@ -19,13 +19,12 @@ cost many more kernel launches, which a graph replays at once.
 """
 
 import sys
-import time
 
 import numpy as np
 import torch
 
 from scatkit.backends import _torch_backend
-from scatkit.bench.runner import _build_ours
+from scatkit.bench.runner import _build_ours, _synced, median_seconds
 from scatkit.bench.workloads import WORKLOADS
 from scatkit.torch import CUDAGraphScattering
 
@@ -62,14 +61,8 @@ def main(names, budgets=BUDGETS, graph=False):
         for b in budgets:
             backend.cuda_chunk_bytes = b
             call, reserved_before = _call(S, graph)
-            call(x)  # warm-up (with graph: the capture)
-            torch.cuda.synchronize()
-            times = []
-            for _ in range(REPEATS):
-                t0 = time.perf_counter()
-                call(x)
-                torch.cuda.synchronize()
-                times.append(time.perf_counter() - t0)
+            # the first (warm-up) call of a graph wrapper is its capture
+            seconds = median_seconds(_synced(lambda: call(x), "cuda"), REPEATS, warmup=True)
             if graph:  # the graph's private pool, held while it lives
                 mb = (torch.cuda.memory_reserved() - reserved_before) / 2**20
                 del call
@@ -79,7 +72,7 @@ def main(names, budgets=BUDGETS, graph=False):
                 S(x)
                 torch.cuda.synchronize()
                 mb = (torch.cuda.max_memory_allocated() - base) / 2**20
-            cells.append(f"{np.median(times) * 1e3:.2f} ({mb:.0f})")
+            cells.append(f"{seconds * 1e3:.2f} ({mb:.0f})")
         backend.cuda_chunk_bytes = default
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
 

@@ -25,28 +25,21 @@ the CUDA context unusable).
 
 import subprocess
 import sys
-import time
 
 import numpy as np
 import torch
 
-from scatkit.bench.runner import _build_ours
+from scatkit.bench.runner import _build_ours, _synced, median_seconds
 from scatkit.bench.workloads import WORKLOADS
 from scatkit.torch import CUDAGraphScattering
 
 REPEATS = 9
 
 
-def _median_ms(fn, repeats=REPEATS):
-    fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        torch.cuda.synchronize()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times) * 1e3)
+def _median_ms(fn):
+    """Median of ``REPEATS`` calls of ``fn`` in ms, each up to ``torch.cuda.synchronize``,
+    after a warm-up call."""
+    return 1e3 * median_seconds(_synced(fn, "cuda"), REPEATS, warmup=True)
 
 
 def _kernels(fn):
