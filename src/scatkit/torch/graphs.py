@@ -159,9 +159,7 @@ class CUDAGraphScattering:
             entry.x.copy_(x)
             entry.graph.replay()
             out = entry.y.clone() if self.copy else entry.y
-        if self.transform.out_type == "array":
-            return out
-        return self.transform._to_list(out)
+        return self.transform._as_out_type(out)
 
     def _compute(self, x):
         """The transform's array output for a checked CUDA tensor ``x``."""

@@ -160,9 +160,11 @@ class ScatteringBase:
             out = backend.from_numpy(self._scatter(get_backend(view), view, None))
         else:
             out = self._scatter(backend, x, filters)
-        if self.out_type == "array":
-            return out
-        return self._to_list(out)
+        return self._as_out_type(out)
+
+    def _as_out_type(self, out):
+        """The output array of :meth:`_scatter` in the ``out_type`` format."""
+        return out if self.out_type == "array" else self._to_list(out)
 
     def _scatter(self, backend, x, filters):
         """The output array of :meth:`scattering` for a checked input ``x``."""
