@@ -84,7 +84,13 @@ def _parse(argv):
     if argv[:1] == ["--budgets"]:
         if len(argv) < 2:
             raise SystemExit("--budgets needs a list of MiB, e.g. --budgets 0,64,256,1024")
-        budgets = tuple(int(float(m) * 2**20) for m in argv[1].split(","))
+        try:
+            budgets = tuple(int(float(m) * 2**20) for m in argv[1].split(","))
+        except ValueError:
+            raise SystemExit(f"--budgets takes MiB separated by commas, e.g. 0,64,256; "
+                             f"got {argv[1]!r}") from None
+        if any(b < 0 for b in budgets):
+            raise SystemExit(f"--budgets must be >= 0 MiB (0: the CPU's bound), got {argv[1]!r}")
         argv = argv[2:]
     unknown = [n for n in argv if n not in WORKLOADS]
     if unknown:
