@@ -114,7 +114,13 @@ class Backend:
     def fft(self, x, ndim: int):
         raise NotImplementedError
 
-    def ifft(self, x, ndim: int):
+    def ifft(self, x, ndim: int, overwrite: bool = False):
+        """Inverse FFT over the last ``ndim`` axes of complex ``x``.
+
+        ``overwrite=True``: the caller no longer needs ``x``, which the backend
+        may then transform in place (and return); a backend that cannot may
+        ignore it.
+        """
         raise NotImplementedError
 
     def rfft(self, x, ndim: int):

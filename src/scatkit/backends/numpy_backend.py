@@ -79,8 +79,11 @@ class NumpyBackend(Backend):
     def fft(self, x, ndim):
         return sfft.fftn(x, axes=tuple(range(-ndim, 0)), workers=self.workers)
 
-    def ifft(self, x, ndim):
-        return sfft.ifftn(x, axes=tuple(range(-ndim, 0)), workers=self.workers)
+    def ifft(self, x, ndim, overwrite=False):
+        # overwrite: pocketfft writes into a contiguous complex input of its own
+        # precision, so no array of x's size is allocated and faulted in
+        return sfft.ifftn(x, axes=tuple(range(-ndim, 0)), workers=self.workers,
+                          overwrite_x=overwrite)
 
     def rfft(self, x, ndim):
         return sfft.rfftn(x, axes=tuple(range(-ndim, 0)), workers=self.workers)

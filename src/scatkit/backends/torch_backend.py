@@ -140,7 +140,8 @@ class TorchBackend(Backend):
     def fft(self, x, ndim):
         return torch.fft.fftn(x, dim=tuple(range(-ndim, 0)))
 
-    def ifft(self, x, ndim):
+    def ifft(self, x, ndim, overwrite=False):
+        # overwrite is ignored: autograd may need x, and torch.fft has no in-place form
         return torch.fft.ifftn(x, dim=tuple(range(-ndim, 0)))
 
     def rfft(self, x, ndim):

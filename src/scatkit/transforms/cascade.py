@@ -271,7 +271,7 @@ def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequ
             x = half[g.parent][:, g.parent_slice]
             n_filters = g.filter_slice.stop - g.filter_slice.start
             z = apply_terms(backend, x, ops.wave[gid], n_filters, shape_k)
-            u = backend.modulus(backend.ifft(z, ndim))
+            u = backend.modulus(backend.ifft(z, ndim, overwrite=True))  # z: a fresh product
         spatial = low_pass_in_space(ops, g)
         if g.has_children or spatial is None:
             u_half = backend.rfft(u, ndim)
@@ -1125,7 +1125,9 @@ class CascadeTransform:
     def _compute(self, backend, x, filters):
         itemsize = 8 if str(x.dtype).endswith("float32") else 16
         concurrent = getattr(backend, "concurrent_chunks", 1)
-        budget = backend.chunk_bytes(x, self._chunk_bytes()) // concurrent
+        per_chunk = self._chunk_bytes() // concurrent
+        cap = self._max_chunk_bytes()
+        budget = backend.chunk_bytes(x, per_chunk if cap is None else min(per_chunk, cap))
         step = chunk_size(self.plan, self.cascade_shape, itemsize, budget)
         return map_chunks(backend, lambda b, c: self._compute_chunk(b, c, filters), x, step,
                           min_thread_chunk=self._min_thread_chunk())
@@ -1134,6 +1136,12 @@ class CascadeTransform:
         """Bound on the intermediate arrays of the chunks computed at once, in bytes
         (default :data:`CHUNK_BYTES`, read at the call)."""
         return CHUNK_BYTES
+
+    def _max_chunk_bytes(self) -> int | None:
+        """Most bytes of intermediate arrays one chunk may take on the CPU, however
+        few chunks run at once (default: no bound beyond :meth:`_chunk_bytes`;
+        a device backend may still raise the budget, see ``Backend.chunk_bytes``)."""
+        return None
 
     def _min_thread_chunk(self) -> int:
         # threads pay once a chunk carries THREAD_MIN_BYTES of intermediates per group of
