@@ -317,6 +317,27 @@ def test_transforms_pickle_after_use(make, shape):
     np.testing.assert_array_equal(restored(x), before)
 
 
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+@pytest.mark.parametrize("ndim", [1, 2])
+def test_numpy_ifft_overwrite_transforms_in_place_with_the_same_bits(dtype, ndim):
+    """``overwrite=True`` lets the NumPy backend write the inverse FFT into its input
+    (no new array), with the bits of the out-of-place transform; without it the
+    input is left alone."""
+    from scatkit.backends import NumpyBackend
+
+    rng = np.random.default_rng(4)
+    shape = (3, 5) + (12,) * ndim
+    x = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
+    keep = x.copy()
+    b = NumpyBackend(workers=1)
+    plain = b.ifft(x, ndim)
+    np.testing.assert_array_equal(x, keep)
+    assert not np.shares_memory(plain, x)
+    inplace = b.ifft(x, ndim, overwrite=True)
+    assert np.shares_memory(inplace, x) and inplace.dtype == dtype
+    np.testing.assert_array_equal(inplace, plain)
+
+
 @requires_torch
 def test_chunk_budget_per_backend_and_device(monkeypatch):
     """CPU tensors keep the transform's budget, CUDA tensors get ``cuda_chunk_bytes``;
