@@ -749,16 +749,21 @@ def test_map_chunks_gives_the_allocator_hint(monkeypatch):
 
 
 def test_chunk_budgets_of_1d_and_2d_transforms_with_identical_output(monkeypatch):
-    """1D transforms bound their chunks by ``CHUNK_BYTES_FACTOR`` times the cascade's
-    budget (read at the call), 2D ones by the budget itself, or a fraction of it for
-    small images; a smaller budget cuts the batch into smaller chunks and changes no
-    bit of the output."""
+    """1D transforms bound their chunks by ``CHUNK_BYTES_FACTOR`` (fast mode) or
+    ``EXACT_CHUNK_BYTES_FACTOR`` times the cascade's budget (read at the call), an
+    exact-mode chunk by at most ``EXACT_MAX_CHUNK_FACTOR`` times it; 2D ones by the
+    budget itself, or a fraction of it for small images; a smaller budget cuts the
+    batch into smaller chunks and changes no bit of the output."""
     from scatkit.transforms import cascade, scattering1d, scattering2d
 
     S1 = scatkit.Scattering1D(J=4, shape=1024, Q=4)
+    S1_fast = scatkit.Scattering1D(J=4, shape=1024, Q=4, fast=True)
     S2 = scatkit.Scattering2D(J=2, shape=(16, 16), L=4)
     large = scatkit.Scattering2D(J=4, shape=(256, 256), L=8)
-    assert S1._chunk_bytes() == scattering1d.CHUNK_BYTES_FACTOR * cascade.CHUNK_BYTES
+    assert S1._chunk_bytes() == scattering1d.EXACT_CHUNK_BYTES_FACTOR * cascade.CHUNK_BYTES
+    assert S1._max_chunk_bytes() == int(scattering1d.EXACT_MAX_CHUNK_FACTOR * cascade.CHUNK_BYTES)
+    assert S1_fast._chunk_bytes() == scattering1d.CHUNK_BYTES_FACTOR * cascade.CHUNK_BYTES
+    assert S1_fast._max_chunk_bytes() is None and S2._max_chunk_bytes() is None
     assert S2._chunk_bytes() == int(scattering2d.SMALL_IMAGE_CHUNK_FACTOR * cascade.CHUNK_BYTES)
     assert large._chunk_bytes() == cascade.CHUNK_BYTES
     footprint = cascade.bytes_per_sample(large.plan, large.cascade_shape)
@@ -770,9 +775,12 @@ def test_chunk_budgets_of_1d_and_2d_transforms_with_identical_output(monkeypatch
     monkeypatch.setattr(S1, "_compute_chunk",
                         lambda b, c, f: (seen.append(len(c)), compute(b, c, f))[1])
     per_input = cascade.bytes_per_sample(S1.plan, S1.cascade_shape, 16)
-    monkeypatch.setattr(cascade, "CHUNK_BYTES", per_input)  # 1D: two inputs' worth per chunk
+    monkeypatch.setattr(cascade, "CHUNK_BYTES", per_input)  # 1D exact: 2.5 inputs per chunk
+    # a total budget far above the cap, whatever the threads: the cap bounds the chunks
+    monkeypatch.setattr(scattering1d, "EXACT_CHUNK_BYTES_FACTOR", 40)
     np.testing.assert_array_equal(S1(x), whole)
-    assert seen and max(seen) <= scattering1d.CHUNK_BYTES_FACTOR and sum(seen) == len(x)
+    assert seen and sum(seen) == len(x)
+    assert max(seen) <= int(scattering1d.EXACT_MAX_CHUNK_FACTOR)  # whatever the threads
 
 
 def test_periodic_transforms_are_computed_in_bounded_chunks_with_identical_output(monkeypatch):

@@ -32,7 +32,7 @@ PAD_SUPPORTS = 3
 #: wavelets per pass when fast mode measures their bands (bounds the temporaries)
 BAND_ROWS = 32
 #: Multiple of the cascade's chunk budget (:data:`scatkit.transforms.cascade.CHUNK_BYTES`)
-#: that 1D transforms use.  A 1D plan has many groups of small arrays (30 at J=8,
+#: that 1D fast mode uses.  A 1D plan has many groups of small arrays (30 at J=8,
 #: Q=12), and a chunk pays the Python-level work of every group under the GIL, so
 #: chunks of two signals (what 32 MiB allows at J=8 Q=12 on 8192 samples, in two
 #: threads) spend much of their time there.  Measured (two threads, median of 9
@@ -40,8 +40,28 @@ BAND_ROWS = 32
 #: exact 155-177 -> 146-156 ms, fast 39-41 -> 36-37 ms; 1D J=10 Q=8, 8 x 65536 fast
 #: 58-59 -> 53-56 ms, exact unchanged (one signal per chunk either way).  The peaks
 #: grow by about 30 MB on J=8 Q=12 (Kymatio's is about 160 MB there).  In 2D the
-#: larger budget was slower (J=2 L=8, 1024 x 28x28: 154-156 -> 160-165 ms).
+#: larger budget was slower (J=2 L=8, 1024 x 28x28: 154-156 -> 160-165 ms).  Larger
+#: fast-mode budgets gained nothing (5 x 32 MiB: 102 -> 104 and 135 -> 132 ms on the
+#: two workloads, scratch probe, 2026-11-30 evening).
 CHUNK_BYTES_FACTOR = 2
+#: The same multiple in the exact mode, whose arrays are larger: the chunks of all
+#: threads together may take 5 x 32 MiB, one chunk at most
+#: :data:`EXACT_MAX_CHUNK_FACTOR` x 32 MiB.  On 1D J=10 Q=8 (8 x 65536 samples,
+#: 39 MB of intermediates per signal) a chunk then holds two signals instead of one:
+#: each FFT call transforms twice as many rows, which pocketfft computes four at a
+#: time with SIMD instructions (a lone row of 131072 complex64 samples took 3.6 ms,
+#: against 0.8-0.95 ms per row in calls of 4 to 24 rows), and the Python-level work
+#: per group is paid half as often.  Measured with ``benchmarks/chunk_budget_1d.py``
+#: (two threads, medians of 12 alternating calls, 2026-11-30 evening): 1D J=10 Q=8,
+#: 8 x 65536: 390 -> 318 ms, peak 107 -> 165 MiB (Kymatio 0.3.0: 246); J=8 Q=12,
+#: 64 x 8192: 452 -> 391 ms, peak 58 -> 131 MiB (Kymatio: 162).  docs/BENCHMARKS.md,
+#: "1D exact chunks", has the table.
+EXACT_CHUNK_BYTES_FACTOR = 5
+#: Cap on one exact-mode chunk, as a multiple of 32 MiB.  Computed alone (one
+#: thread), a chunk of the whole 5 x 32 MiB was slower than one of 2 x 32 MiB on
+#: J=8 Q=12, 64 x 8192 (844 against 728 ms); with the cap it took 716 ms, and
+#: J=10 Q=8 on 8 x 65536 717 -> 585 ms (``benchmarks/chunk_budget_1d.py --threads 1``).
+EXACT_MAX_CHUNK_FACTOR = 2.5
 
 
 def compute_padding(N: int, T: float, sigma0: float = SIGMA0,
@@ -197,8 +217,12 @@ class Scattering1D(CascadeTransform, ScatteringBase):
                     k[n] = min(k[n], math.floor(-math.log2(2.0 * top[admissible].max())))
         return np.maximum.accumulate(np.maximum(k, params.j))
 
-    def _chunk_bytes(self) -> int:
-        return CHUNK_BYTES_FACTOR * cascade.CHUNK_BYTES  # read at the call
+    def _chunk_bytes(self) -> int:  # the module constants, read at the call
+        factor = CHUNK_BYTES_FACTOR if self.fast else EXACT_CHUNK_BYTES_FACTOR
+        return int(factor * cascade.CHUNK_BYTES)
+
+    def _max_chunk_bytes(self) -> int | None:
+        return None if self.fast else int(EXACT_MAX_CHUNK_FACTOR * cascade.CHUNK_BYTES)
 
     @property
     def _crop(self) -> float | None:
