@@ -1,8 +1,11 @@
-"""Where one 2D cascade call spends its time, stage by stage (quoted in docs/BENCHMARKS.md).
+"""Where one cascade call spends its time, stage by stage (quoted in docs/BENCHMARKS.md).
 
     SCATKIT_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
     MALLOC_MMAP_THRESHOLD_=2000000000 MALLOC_TRIM_THRESHOLD_=2000000000 \
-        .venv/bin/python benchmarks/cascade_profile.py [small|large] [fast]
+        .venv/bin/python benchmarks/cascade_profile.py [small|large|1d-small|1d-large] [fast]
+
+``small`` and ``large`` are the bench's 2d-small and 2d-large (2D J=2 and J=4, L=8);
+``1d-small`` and ``1d-large`` its 1D J=8 Q=12 on 64 x 8192 and J=10 Q=8 on 8 x 65536.
 
 One thread, so that the stages add up to the call; glibc's allocator told to keep
 freed memory (the two ``MALLOC_`` variables), so that the page faults of
@@ -28,13 +31,17 @@ import scatkit
 from scatkit.backends import numpy_backend
 from scatkit.transforms import cascade
 
-WORKLOADS = {"small": (2, (28, 28), 1024), "large": (4, (256, 256), 16)}
+#: name: (transform, its parameters, input shape of one signal, batch)
+WORKLOADS = {"small": (scatkit.Scattering2D, dict(J=2, L=8), (28, 28), 1024),
+             "large": (scatkit.Scattering2D, dict(J=4, L=8), (256, 256), 16),
+             "1d-small": (scatkit.Scattering1D, dict(J=8, Q=12), (8192,), 64),
+             "1d-large": (scatkit.Scattering1D, dict(J=10, Q=8), (65536,), 8)}
 STAGES = ("ifft", "rfft", "irfft", "modulus")
 
 
 def main(name: str = "small", mode: str = "exact", calls: int = 3) -> None:
-    J, shape, batch = WORKLOADS[name]
-    S = scatkit.Scattering2D(J, shape, L=8, fast=mode == "fast")
+    cls, params, shape, batch = WORKLOADS[name]
+    S = cls(shape=shape if len(shape) > 1 else shape[0], fast=mode == "fast", **params)
     x = np.random.default_rng(0).random((batch,) + shape, dtype=np.float32)
     S(x)  # warm-up: filters, fold terms
     low_ids = {id(v) for ops in S._ops.values() for c in ops._converted.values()
@@ -65,7 +72,8 @@ def main(name: str = "small", mode: str = "exact", calls: int = 3) -> None:
     for _ in range(calls):
         S(x)
     total = (time.perf_counter() - t0) / calls
-    print(f"2D J={J} L=8, {batch} x {shape[0]}x{shape[1]}, {mode} mode: {1e3 * total:.0f} ms per call")
+    grid = "x".join(map(str, shape))
+    print(f"{cls.__name__} {params}, {batch} x {grid}, {mode} mode: {1e3 * total:.0f} ms per call")
     for label, t in times.most_common():
         print(f"  {1e3 * t / calls:7.1f} ms  {label}")
     rest = total - sum(times.values()) / calls
