@@ -69,6 +69,35 @@ def test_fft_plan_counts_the_cascade_ffts():
                    if low_pass_in_space(big.cascade_ops(np.float32), g) is None) > 0)
 
 
+@pytest.mark.parametrize("make,shape", [
+    (lambda: scatkit.Scattering1D(6, 1024, Q=4), (1024,)),
+    (lambda: scatkit.Scattering2D(4, (256, 256), L=4), (256, 256)),
+    (lambda: scatkit.Scattering2D(2, (28, 28), L=4), (28, 28)),
+])
+def test_fft_plan_lists_the_ffts_a_call_performs(make, shape, monkeypatch):
+    """The floor times what the transform does: the FFTs of one call on one input,
+    recorded at the backend, are those of ``fft_plan`` (kinds and shapes)."""
+    from scatkit.backends import numpy_backend
+
+    S = make()
+    x = np.random.default_rng(0).standard_normal((1,) + shape).astype(np.float32)
+    S(x)  # filters and terms built before recording
+    seen = []
+    for kind in ("fft", "ifft", "rfft", "irfft"):
+        method = getattr(numpy_backend.NumpyBackend, kind)
+
+        def spy(self, a, *args, kind=kind, method=method, **kwargs):
+            out = method(self, a, *args, **kwargs)
+            seen.append((kind, tuple((out if kind == "irfft" else a).shape)))
+            return out
+
+        monkeypatch.setattr(numpy_backend.NumpyBackend, kind, spy)
+    S(x)
+    planned = [(kind, tuple(shape)) for kind, shape, _ in fft_plan(S, batch=1)]
+    assert sorted(seen) == sorted(planned)
+    assert sum(kind == "irfft" for kind, _ in seen) <= 1  # all low-passes in one call
+
+
 def test_fft_plan_of_the_harmonic_3d_transform():
     J, L = 2, 2
     S = scatkit.HarmonicScattering3D(J, (16, 16, 16), L=L)

@@ -171,6 +171,7 @@ def fft_plan(S, batch: int) -> list[tuple[str, tuple[int, ...], str]]:
     pad = tuple(S.padded_shape) if hasattr(S, "padded_shape") else (S.N_padded,)
     cascade_ops = S.cascade_ops(np.float32)
     ops = []
+    low_passed = 0  # paths low-passed in frequency: one inverse FFT for all, at the end
     for g in plan.groups:
         shape_k = tuple(n >> g.k for n in pad)
         lead = (batch, len(g.paths))
@@ -179,9 +180,11 @@ def fft_plan(S, batch: int) -> list[tuple[str, tuple[int, ...], str]]:
             ops.append(("ifft", lead + shape_k, "complex64"))
         if g.has_children or not in_space:  # the modulus's FFT
             ops.append(("rfft", lead + shape_k, "float32"))
-        if not in_space:  # the low-pass's inverse FFT
-            ops.append(("irfft", lead + tuple(n >> (plan.k_out - g.k) for n in shape_k),
-                        "complex64"))
+        if not in_space:
+            low_passed += len(g.paths)
+    if low_passed:  # the low-passes' inverse FFT
+        ops.append(("irfft", (batch, low_passed) + tuple(n >> plan.k_out for n in pad),
+                    "complex64"))
     return ops
 
 

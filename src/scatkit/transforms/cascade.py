@@ -254,7 +254,8 @@ def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequ
     product is formed; the low-pass is applied the same way.  Where the
     low-pass is separable and that is cheaper (:func:`low_pass_in_space`), it is
     applied in space instead (:class:`SeparableLowPass`): a modulus that no group
-    reads then needs no FFT at all.
+    reads then needs no FFT at all.  The low-passed spectra of every group are on
+    the output grid: their inverse FFTs are one call over all of them, at the end.
     """
     spatial0 = tuple(U0.shape[-ndim:])
     if ops is None:
@@ -263,6 +264,7 @@ def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequ
     last_child = {g.parent: i for i, g in enumerate(plan.groups) if g.parent >= 0}
     half: dict[int, object] = {}
     outputs = []
+    pending = []  # (group position, low-passed half spectrum) for one inverse FFT at the end
     for gid, g in enumerate(plan.groups):
         shape_k = tuple(s >> g.k for s in spatial0)
         if g.order == 0:
@@ -281,11 +283,23 @@ def run_cascade(backend, U0, plan: Plan, phi_half: Sequence, psi: dict[int, Sequ
             out_shape = tuple(n >> (plan.k_out - g.k) for n in shape_k)
             s = apply_terms(backend, u_half, ops.low[g.k], 1,
                             out_shape[:-1] + (out_shape[-1] // 2 + 1,))
-            outputs.append(backend.irfft(s, out_shape))
+            pending.append((len(outputs), s))
+            outputs.append(None)
         if g.has_children:
             half[gid] = u_half
         if g.order > 0 and last_child[g.parent] == gid:
             del half[g.parent]  # every child of the parent is done: free its spectrum
+    if pending:
+        # every output is on the same grid (resolution k_out): the inverse FFTs of all
+        # groups in one call, many rows at once, instead of one small call per group
+        out_shape = tuple(n >> plan.k_out for n in spatial0)
+        spectra = [s for _, s in pending]
+        u = backend.irfft(spectra[0] if len(spectra) == 1
+                          else backend.concatenate(spectra, axis=1), out_shape)
+        start = 0
+        for i, s in pending:
+            outputs[i] = u[:, start:start + s.shape[1]]
+            start += s.shape[1]
     return outputs
 
 
