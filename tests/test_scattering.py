@@ -338,6 +338,22 @@ def test_numpy_ifft_overwrite_transforms_in_place_with_the_same_bits(dtype, ndim
     np.testing.assert_array_equal(inplace, plain)
 
 
+def test_multiply_add_into_zeros_writes_the_product():
+    """``multiply_add(..., zero=True)`` on a region of zeros gives the bits of the
+    accumulating form, in place in that region (a strided view of a larger array)."""
+    from scatkit.backends import NumpyBackend
+
+    rng = np.random.default_rng(5)
+    a = (rng.standard_normal((2, 3, 1, 40)) + 1j * rng.standard_normal((2, 3, 1, 40))).astype(np.complex64)
+    f = rng.standard_normal((4, 40)).astype(np.float32)
+    b = NumpyBackend(workers=1)
+    added, written = np.zeros((2, 3, 4, 64), np.complex64), np.zeros((2, 3, 4, 64), np.complex64)
+    b.multiply_add(added[..., 10:50], a, f)
+    assert b.multiply_add(written[..., 10:50], a, f, zero=True) is None
+    np.testing.assert_array_equal(written, added)
+    assert not written[..., :10].any() and not written[..., 50:].any()
+
+
 @requires_torch
 def test_chunk_budget_per_backend_and_device(monkeypatch):
     """CPU tensors keep the transform's budget, CUDA tensors get ``cuda_chunk_bytes``;

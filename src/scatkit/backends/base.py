@@ -101,11 +101,13 @@ class Backend:
         """Zeros of ``shape`` with ``like``'s dtype and device."""
         raise NotImplementedError
 
-    def multiply_add(self, z, a, b, scratch=None):
+    def multiply_add(self, z, a, b, scratch=None, zero=False):
         """``z += a * b`` in place (``a * b`` broadcast to ``z``'s shape).
 
         ``scratch`` is whatever the previous call returned (a reusable buffer
         for backends that need one); returns the one to pass next time.
+        ``zero=True``: ``z`` holds zeros, so the backend may write the product
+        into it instead of adding it.
         """
         z += a * b
         return scratch

@@ -66,7 +66,10 @@ class NumpyBackend(Backend):
     def zeros(self, shape, like):
         return np.zeros(shape, dtype=like.dtype)
 
-    def multiply_add(self, z, a, b, scratch=None):
+    def multiply_add(self, z, a, b, scratch=None, zero=False):
+        if zero:  # z holds zeros: the product written in place, no pass to add it
+            np.multiply(a, b, out=z)
+            return scratch
         # one reused buffer instead of a fresh temporary per product
         size = z.size
         if scratch is None or scratch.size < size or scratch.dtype != z.dtype:

@@ -133,8 +133,8 @@ class TorchBackend(Backend):
     def zeros(self, shape, like):
         return torch.zeros(tuple(shape), dtype=like.dtype, device=like.device)
 
-    def multiply_add(self, z, a, b, scratch=None):
-        z.addcmul_(a, b)  # fused, differentiable in place
+    def multiply_add(self, z, a, b, scratch=None, zero=False):
+        z.addcmul_(a, b)  # fused, differentiable in place (one pass, zeros or not)
         return scratch
 
     def fft(self, x, ndim):

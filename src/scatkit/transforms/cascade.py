@@ -785,6 +785,7 @@ def apply_terms(backend, xh,
     B, P = xh.shape[0], xh.shape[1]
     lead = (slice(None),) * 2
     z = scratch = None
+    written: list[tuple[slice, ...]] = []  # output regions of the terms so far
     for i, t in enumerate(terms):
         # slices first (views), then gathers of what is left
         src = xh[lead + tuple(ix if isinstance(ix, slice) else slice(None) for ix in t.src_index)]
@@ -795,14 +796,23 @@ def apply_terms(backend, xh,
             src = backend.conj(src)
         if i == 0 and t.covers(out_shape):
             z = src[:, :, None] * t.filt
+            written.append(t.out_region)
             continue
         if z is None:
             z = backend.zeros((B, P, n_filters) + tuple(out_shape), like=xh)
         region = z[lead + (slice(None),) + t.out_region]
-        scratch = backend.multiply_add(region, src[:, :, None], t.filt, scratch)
+        # a region no earlier term wrote to still holds zeros: the product is written
+        fresh = not any(_overlap(t.out_region, w) for w in written)
+        scratch = backend.multiply_add(region, src[:, :, None], t.filt, scratch, zero=fresh)
+        written.append(t.out_region)
     if z is None:  # no term at all: every filter vanishes here
         z = backend.zeros((B, P, n_filters) + tuple(out_shape), like=xh)
     return z.reshape((B, P * n_filters) + tuple(out_shape))
+
+
+def _overlap(a: tuple[slice, ...], b: tuple[slice, ...]) -> bool:
+    """Whether two boxes of unit-step slices (one per axis) share a bin."""
+    return all(max(x.start, y.start) < min(x.stop, y.stop) for x, y in zip(a, b))
 
 
 #: Largest relative second singular value of a 2D low-pass (full spectrum, float64)
