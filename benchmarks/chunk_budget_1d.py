@@ -30,12 +30,19 @@ WORKLOADS = {"1d-small": (dict(J=8, Q=12), 8192, 64), "1d-large": (dict(J=10, Q=
 DEFAULT_SETTINGS = ("2/-", "5/-", "5/2.5")
 
 
+def parse_setting(setting: str) -> tuple[float, float]:
+    """``"TOTAL/CAP"`` as two multiples of 32 MiB (``CAP`` ``-``: no cap)."""
+    try:
+        total, cap = setting.split("/")
+        return float(total), (1e9 if cap == "-" else float(cap))
+    except ValueError:
+        raise SystemExit(f"bad setting {setting!r}: pass TOTAL/CAP, e.g. 5/2.5 or 2/-") from None
+
+
 def _set(setting: str) -> None:
     from scatkit.transforms import scattering1d
 
-    total, cap = setting.split("/")
-    scattering1d.EXACT_CHUNK_BYTES_FACTOR = float(total)
-    scattering1d.EXACT_MAX_CHUNK_FACTOR = 1e9 if cap == "-" else float(cap)
+    scattering1d.EXACT_CHUNK_BYTES_FACTOR, scattering1d.EXACT_MAX_CHUNK_FACTOR = parse_setting(setting)
 
 
 def _transform(name: str):
@@ -79,8 +86,7 @@ def main(argv=None) -> None:
         env = dict(os.environ, SCATKIT_NUM_THREADS=str(args.threads))
         sys.exit(subprocess.call([sys.executable, __file__] + sys.argv[1:], env=env))
     for s in args.settings:
-        total, cap = s.split("/")
-        float(total), cap == "-" or float(cap)  # noqa: B018  (refuse bad settings early)
+        parse_setting(s)  # refuse bad settings before any timing
     for name in WORKLOADS:
         S, x = _transform(name)
         _set(args.settings[0])

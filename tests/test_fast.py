@@ -783,6 +783,32 @@ def test_chunk_budgets_of_1d_and_2d_transforms_with_identical_output(monkeypatch
     assert max(seen) <= int(scattering1d.EXACT_MAX_CHUNK_FACTOR)  # whatever the threads
 
 
+def test_exact_1d_chunk_cap_leaves_a_device_budget_alone(monkeypatch):
+    """The per-chunk cap of exact 1D transforms bounds CPU chunks only: a backend that
+    raises the budget for its device (a GPU's ``cuda_chunk_bytes``) gets its whole
+    budget, so the batch stays in one chunk."""
+    from scatkit.backends import NumpyBackend
+    from scatkit.transforms import cascade
+
+    S = scatkit.Scattering1D(J=4, shape=1024, Q=4)
+    x = np.random.default_rng(2).standard_normal((6, 1024))
+    whole = S(x)
+    per_input = cascade.bytes_per_sample(S.plan, S.cascade_shape, 16)
+    monkeypatch.setattr(cascade, "CHUNK_BYTES", per_input)  # the cap: 2.5 inputs per chunk
+    seen = []
+    compute = S._compute_chunk
+    monkeypatch.setattr(S, "_compute_chunk",
+                        lambda b, c, f: (seen.append(len(c)), compute(b, c, f))[1])
+    backend = NumpyBackend(workers=1)
+    np.testing.assert_array_equal(S._scatter(backend, x, None), whole)
+    assert seen == [2, 2, 2]  # the CPU budget: capped
+    seen.clear()
+    monkeypatch.setattr(NumpyBackend, "chunk_bytes",
+                        lambda self, a, default: max(default, 100 * per_input))
+    np.testing.assert_array_equal(S._scatter(backend, x, None), whole)
+    assert seen == [len(x)]  # a device's budget: not capped
+
+
 def test_periodic_transforms_are_computed_in_bounded_chunks_with_identical_output(monkeypatch):
     """The circular transforms take the chunked path of the others (their fold terms
     precomputed, chunks of bounded memory): one input per chunk gives the same bits."""
