@@ -344,6 +344,9 @@ class FoldTerm:
     #: filter values on the block (``(F, *block)``), already divided by the
     #: number of aliases (the fold is a mean)
     filt: object
+    #: no earlier term of its list writes to ``out_region`` (set by
+    #: :func:`fold_terms`): its product is written into the zeros, not added
+    first: bool = False
 
     def covers(self, out_shape: tuple[int, ...]) -> bool:
         return all(s.start == 0 and s.stop == n for s, n in zip(self.out_region, out_shape))
@@ -501,7 +504,9 @@ def fold_terms(filt_full: np.ndarray, m_shape: tuple[int, ...], half_out: bool,
         terms.append(FoldTerm(out_region, src, mirrored, filt))
     # the largest block first: when it covers the output it initialises it
     terms.sort(key=lambda t: -int(np.prod([r.stop - r.start for r in t.out_region])))
-    return terms
+    return [dataclasses.replace(t, first=not any(_overlap(t.out_region, u.out_region)
+                                                 for u in terms[:i]))
+            for i, t in enumerate(terms)]
 
 
 def even_full(phi_half: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -785,7 +790,6 @@ def apply_terms(backend, xh,
     B, P = xh.shape[0], xh.shape[1]
     lead = (slice(None),) * 2
     z = scratch = None
-    written: list[tuple[slice, ...]] = []  # output regions of the terms so far
     for i, t in enumerate(terms):
         # slices first (views), then gathers of what is left
         src = xh[lead + tuple(ix if isinstance(ix, slice) else slice(None) for ix in t.src_index)]
@@ -796,15 +800,12 @@ def apply_terms(backend, xh,
             src = backend.conj(src)
         if i == 0 and t.covers(out_shape):
             z = src[:, :, None] * t.filt
-            written.append(t.out_region)
             continue
         if z is None:
             z = backend.zeros((B, P, n_filters) + tuple(out_shape), like=xh)
         region = z[lead + (slice(None),) + t.out_region]
         # a region no earlier term wrote to still holds zeros: the product is written
-        fresh = not any(_overlap(t.out_region, w) for w in written)
-        scratch = backend.multiply_add(region, src[:, :, None], t.filt, scratch, zero=fresh)
-        written.append(t.out_region)
+        scratch = backend.multiply_add(region, src[:, :, None], t.filt, scratch, zero=t.first)
     if z is None:  # no term at all: every filter vanishes here
         z = backend.zeros((B, P, n_filters) + tuple(out_shape), like=xh)
     return z.reshape((B, P * n_filters) + tuple(out_shape))
@@ -951,7 +952,7 @@ class CascadeOps:
                                         index(terms.index), backend.asarray(terms.filt, like),
                                         terms.n_slots)
                 return [FoldTerm(t.out_region, tuple(index(ix) for ix in t.src_index),
-                                 t.conj, backend.asarray(t.filt, like)) for t in terms]
+                                 t.conj, backend.asarray(t.filt, like), t.first) for t in terms]
 
             def conv_spatial(sp):
                 return SeparableLowPass(
@@ -1230,7 +1231,8 @@ CHUNK_BYTES = 32 * 2**20
 #: ``benchmarks/before_after.py small``: threads slowed 1D J=8 Q=8 on 8 x 4096 (0.33 MB
 #: per group per chunk) and sped up 2D J=2 L=8 on 16 x 32x32 (1.3 MB).
 THREAD_MIN_BYTES = 2**20
-#: live arrays of a group's size during its computation (product, transform, modulus)
+#: live arrays of a group's size during its computation (product, transform, modulus);
+#: a bound: the NumPy backend transforms the product in place (``ifft(overwrite=True)``)
 LIVE_ARRAYS = 3
 
 
