@@ -74,6 +74,10 @@ class Backend:
         default ``chunk_threads``; 1 for a batch computed alone in the calling thread)."""
         return self
 
+    #: Whether lists of fold terms are converted for :meth:`fold_boxes`, a compiled
+    #: product-and-fold (:class:`~scatkit.transforms.cascade.BoxTerms`).
+    compiled_folds = False
+
     # -- arrays ------------------------------------------------------------
     def is_array(self, x) -> bool:
         raise NotImplementedError
@@ -100,6 +104,17 @@ class Backend:
     def zeros(self, shape: tuple[int, ...], like):
         """Zeros of ``shape`` with ``like``'s dtype and device."""
         raise NotImplementedError
+
+    def empty(self, shape: tuple[int, ...], like):
+        """An array of ``shape`` with ``like``'s dtype and device, to be overwritten
+        (a backend may leave its values uninitialised)."""
+        return self.zeros(shape, like)
+
+    def fold_boxes(self, xh, boxes, out):
+        """Write the fold of the half spectra ``xh`` (``(B, P, *half)``) by the
+        :class:`~scatkit.transforms.cascade.BoxTerms` ``boxes`` into ``out``
+        (``(B, P, F, *out_shape)``); only where :attr:`compiled_folds` is true."""
+        raise NotImplementedError(f"the {self.name} backend has no compiled fold")
 
     def multiply_add(self, z, a, b, scratch=None, zero=False):
         """``z += a * b`` in place (``a * b`` broadcast to ``z``'s shape).

@@ -7,7 +7,21 @@ import os
 import numpy as np
 import scipy.fft as sfft
 
+from . import kernels
 from .base import Backend
+
+#: Whether the NumPy backend folds wavelet products with the compiled kernel of
+#: :mod:`scatkit.backends.kernels` when numba is installed (``None``, the default:
+#: yes unless the environment variable ``SCATKIT_COMPILED`` is ``0``; ``True`` or
+#: ``False`` forces it).  Both routes give the same coefficients.
+COMPILED_FOLDS: bool | None = None
+
+
+def compiled_folds_enabled() -> bool:
+    """Whether NumPy transforms use the compiled fold now (see :data:`COMPILED_FOLDS`)."""
+    if COMPILED_FOLDS is not None:
+        return bool(COMPILED_FOLDS) and kernels.available()
+    return os.environ.get("SCATKIT_COMPILED", "1") != "0" and kernels.available()
 
 
 def _default_workers() -> int:
@@ -65,6 +79,16 @@ class NumpyBackend(Backend):
 
     def zeros(self, shape, like):
         return np.zeros(shape, dtype=like.dtype)
+
+    @property
+    def compiled_folds(self) -> bool:
+        return compiled_folds_enabled()
+
+    def empty(self, shape, like):
+        return np.empty(shape, dtype=like.dtype)
+
+    def fold_boxes(self, xh, boxes, out):
+        return kernels.fold_boxes(xh, boxes, out)
 
     def multiply_add(self, z, a, b, scratch=None, zero=False):
         if zero:  # z holds zeros: the product written in place, no pass to add it

@@ -232,8 +232,10 @@ def convert_once(convert):
 
 
 def conversion_key(backend, like) -> tuple[str, str, str]:
-    """Cache key of arrays converted for ``backend`` on ``like``'s device and dtype."""
-    return (backend.name, str(getattr(like, "device", "cpu")), str(like.dtype))
+    """Cache key of arrays converted for ``backend`` on ``like``'s device and dtype
+    (and its compiled fold, whose terms are converted differently)."""
+    name = backend.name + ("+compiled" if backend.compiled_folds else "")
+    return (name, str(getattr(like, "device", "cpu")), str(like.dtype))
 
 
 def map_chunks(backend, fn, x, step: int, min_thread_chunk: int | None = 1):

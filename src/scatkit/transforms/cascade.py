@@ -481,7 +481,7 @@ def fold_terms(filt_full: np.ndarray, m_shape: tuple[int, ...], half_out: bool,
         out_len = m // 2 + 1 if (half_out and a == ndim - 1) else m
         marginal = envelope.any(axis=tuple(b for b in range(ndim) if b != a))
         per_axis.append(_axis_segments(n, m, out_len, a == ndim - 1, marginal))
-    terms = []
+    blocks = []
     for combo in itertools.product(*per_axis):
         mirrored = combo[-1][2]
         idx = [c[1] for c in combo]
@@ -496,7 +496,17 @@ def fold_terms(filt_full: np.ndarray, m_shape: tuple[int, ...], half_out: bool,
             crop.append((int(nz[0]), int(nz[-1]) + 1))
         idx = [i[lo:hi] for i, (lo, hi) in zip(idx, crop)]
         out_region = tuple(slice(c[0] + lo, c[0] + hi) for c, (lo, hi) in zip(combo, crop))
-        filt = (filt_full[np.ix_(np.arange(len(filt_full)), *idx)] * scale).astype(dtype, copy=False)
+        blocks.append((out_region, idx, mirrored))
+    # every term's filter values are a view of one buffer: a compiled fold
+    # (:func:`box_terms`) reads them there, without a copy
+    F = len(filt_full)
+    sizes = [F * int(np.prod([len(i) for i in idx])) for _, idx, _ in blocks]
+    flat = np.empty(sum(sizes), dtype=dtype)
+    terms, start = [], 0
+    for (out_region, idx, mirrored), size in zip(blocks, sizes):
+        filt = flat[start:start + size].reshape((F,) + tuple(len(i) for i in idx))
+        np.multiply(filt_full[np.ix_(np.arange(F), *idx)], scale, out=filt, casting="unsafe")
+        start += size
         if mirrored:
             src = tuple((n - i) % n for i, n in zip(idx, n_shape))
         else:
@@ -771,16 +781,108 @@ def _apply_support(backend, xh, st: SupportTerms, out_shape: tuple[int, ...]):
     return (g * st.filt).sum(axis=2).reshape((B, P) + tuple(out_shape))
 
 
+@dataclass(frozen=True)
+class BoxTerms:
+    """Fold terms (:class:`FoldTerm`) as the compiled fold
+    (:func:`scatkit.backends.kernels.fold_boxes`) reads them.
+
+    Arrays are flattened over every axis but the last: a term is ``rows`` rows of
+    ``width`` bins, output row ``out_rows[o + i]`` columns ``col + j`` reading
+    half-spectrum row ``src_rows[o + i]`` column ``src_col + j``, or, for a
+    mirrored term, column ``src_col - j`` conjugated; its filter values are the
+    block ``(F, rows, width)`` at ``filt[offset:]``.  The terms' order, and
+    whether each is the first to write its bins, are those of the list.
+    """
+
+    #: ``(T, 9)`` int64 per term: rows, col, width, src_col, mirrored, first, row
+    #: offset ``o``, filter offset, offset of its mirrored bins (complex values)
+    desc: np.ndarray
+    out_rows: np.ndarray
+    src_rows: np.ndarray
+    #: the filter values of every term (those of the list, not a copy, when they
+    #: share one buffer, as :func:`fold_terms` makes them)
+    filt: np.ndarray
+    #: the first term covers the output (else the kernel zeroes it first)
+    covers: bool
+    #: bins read by the mirrored terms (the kernel copies them, conjugated, per channel)
+    n_mirrored: int
+
+
+def _flat_filters(terms) -> tuple[np.ndarray, list[int]]:
+    """One buffer holding every term's filter block, and each block's offset: the
+    buffer the blocks are views of (:func:`fold_terms`), or their concatenation."""
+    base = terms[0].filt.base
+    ok = (isinstance(base, np.ndarray) and base.ndim == 1 and base.flags.c_contiguous
+          and all(t.filt.base is base and t.filt.flags.c_contiguous
+                  and t.filt.dtype == base.dtype for t in terms))
+    if ok:
+        itemsize = base.itemsize
+        offsets = [(t.filt.ctypes.data - base.ctypes.data) // itemsize for t in terms]
+        return base, offsets
+    offsets = list(np.cumsum([0] + [t.filt.size for t in terms[:-1]]))
+    return np.concatenate([np.ravel(t.filt) for t in terms]), [int(o) for o in offsets]
+
+
+def box_terms(terms: Sequence[FoldTerm], half_shape: tuple[int, ...],
+              out_shape: tuple[int, ...]) -> "BoxTerms | None":
+    """:class:`BoxTerms` of NumPy fold terms read from half spectra of ``half_shape``
+    onto ``out_shape``, or None when there is no term or a term's last-axis bins
+    are not one run (forwards, or backwards for mirrored bins)."""
+    if not terms:
+        return None
+    desc, out_rows, src_rows = [], [], []
+    filt, offsets = _flat_filters(terms)
+    row = mirrored = 0
+    for t, offset in zip(terms, offsets):
+        cols = t.src_index[-1]
+        if isinstance(cols, slice):
+            src_col = cols.start
+        else:
+            cols = np.asarray(cols)
+            if cols.size > 1 and not np.array_equal(np.diff(cols), -np.ones(cols.size - 1)):
+                return None
+            src_col = int(cols[0])
+        if t.conj != (not isinstance(cols, slice)):
+            return None  # conjugated bins are the mirrored ones, read backwards
+        axes = [np.arange(ix.start, ix.stop) if isinstance(ix, slice) else np.asarray(ix)
+                for ix in t.src_index[:-1]]
+        outs = [np.arange(r.start, r.stop) for r in t.out_region[:-1]]
+        if axes:
+            src = np.ravel_multi_index(np.meshgrid(*axes, indexing="ij"), half_shape[:-1]).ravel()
+            dst = np.ravel_multi_index(np.meshgrid(*outs, indexing="ij"), out_shape[:-1]).ravel()
+        else:  # 1D: one row
+            src = dst = np.zeros(1, dtype=np.int64)
+        r = t.out_region[-1]
+        width = r.stop - r.start
+        desc.append((len(dst), r.start, width, src_col, t.conj, t.first, row, offset, mirrored))
+        out_rows.append(dst)
+        src_rows.append(src)
+        row += len(dst)
+        mirrored += len(dst) * width if t.conj else 0
+    return BoxTerms(np.array(desc, dtype=np.int64), np.concatenate(out_rows).astype(np.int64),
+                    np.concatenate(src_rows).astype(np.int64), filt,
+                    covers=terms[0].covers(out_shape), n_mirrored=mirrored)
+
+
+def _apply_boxes(backend, xh, boxes: BoxTerms, n_filters: int, out_shape: tuple[int, ...]):
+    B, P = xh.shape[0], xh.shape[1]
+    out = backend.empty((B, P, n_filters) + tuple(out_shape), like=xh)
+    backend.fold_boxes(xh, boxes, out)
+    return out.reshape((B, P * n_filters) + tuple(out_shape))
+
+
 def apply_terms(backend, xh,
-                terms: "Sequence[FoldTerm] | PackedTerms | CroppedTerms | SupportTerms",
+                terms: "Sequence[FoldTerm] | PackedTerms | CroppedTerms | SupportTerms | BoxTerms",
                 n_filters: int, out_shape: tuple[int, ...]):
     """``fold(X * filt)`` for every channel of ``xh`` and every filter.
 
     ``xh`` has shape ``(B, P, *half)``; the result ``(B, P * n_filters, *out_shape)``.
-    ``terms`` is a list of :class:`FoldTerm`, their :class:`PackedTerms` or
-    :class:`SupportTerms`, or :class:`CroppedTerms` (the fold of the products
-    cropped to a window).
+    ``terms`` is a list of :class:`FoldTerm`, their :class:`PackedTerms`,
+    :class:`SupportTerms` or :class:`BoxTerms` (the backend's compiled fold), or
+    :class:`CroppedTerms` (the fold of the products cropped to a window).
     """
+    if isinstance(terms, BoxTerms):
+        return _apply_boxes(backend, xh, terms, n_filters, out_shape)
     if isinstance(terms, PackedTerms):
         return _apply_packed(backend, xh, terms, n_filters, out_shape)
     if isinstance(terms, CroppedTerms):
@@ -932,6 +1034,9 @@ class CascadeOps:
     wave: dict
     low: dict
     spatial: dict = field(default_factory=dict)
+    #: ``("wave", gid)`` and ``("low", k)``: the half-spectrum shape the terms read
+    #: and the shape of their output (for a backend's compiled form, :func:`box_terms`)
+    shapes: dict = field(default_factory=dict)
     _converted: dict = field(default_factory=dict, repr=False)
 
     def to(self, backend, like) -> "CascadeOps":
@@ -940,7 +1045,7 @@ class CascadeOps:
             def index(ix):
                 return ix if isinstance(ix, slice) else backend.index_array(ix, like)
 
-            def conv(terms):
+            def conv(terms, where):
                 if isinstance(terms, PackedTerms):
                     return PackedTerms(index(terms.index), backend.asarray(terms.filt, like),
                                        terms.n_slots, terms.conj)
@@ -951,17 +1056,22 @@ class CascadeOps:
                     return SupportTerms(index(terms.direct), index(terms.mirrored),
                                         index(terms.index), backend.asarray(terms.filt, like),
                                         terms.n_slots)
-                return [FoldTerm(t.out_region, tuple(index(ix) for ix in t.src_index),
-                                 t.conj, backend.asarray(t.filt, like), t.first) for t in terms]
+                terms = [FoldTerm(t.out_region, tuple(index(ix) for ix in t.src_index),
+                                  t.conj, backend.asarray(t.filt, like), t.first) for t in terms]
+                if backend.compiled_folds and where in self.shapes:  # its compiled fold
+                    boxes = box_terms(terms, *self.shapes[where])
+                    return terms if boxes is None else boxes
+                return terms
 
             def conv_spatial(sp):
                 return SeparableLowPass(
                     None if sp.left is None else backend.asarray(sp.left, like),
                     backend.asarray(sp.right_t, like), sp.with_children)
 
-            self._converted[key] = CascadeOps({g: conv(v) for g, v in self.wave.items()},
-                                              {k: conv(v) for k, v in self.low.items()},
-                                              {k: conv_spatial(v) for k, v in self.spatial.items()})
+            self._converted[key] = CascadeOps({g: conv(v, ("wave", g)) for g, v in self.wave.items()},
+                                              {k: conv(v, ("low", k)) for k, v in self.low.items()},
+                                              {k: conv_spatial(v) for k, v in self.spatial.items()},
+                                              self.shapes)
         return self._converted[key]
 
 
@@ -1011,12 +1121,13 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
     shape = tuple(shape)
     to_np = (lambda a: a) if isinstance(next(iter(psi.values()))[0], np.ndarray) else (
         lambda a: np.asarray(a.detach().cpu().numpy() if hasattr(a, "detach") else a))
-    wave, low, spatial, shared = {}, {}, {}, {}
+    wave, low, spatial, shared, shapes = {}, {}, {}, {}, {}
     for gid, g in enumerate(plan.groups):
         shape_k = tuple(s >> g.k for s in shape)
         if g.k not in low:
             phi = even_full(to_np(phi_half[g.k]), shape_k)
             out = tuple(n >> (plan.k_out - g.k) for n in shape_k)
+            shapes[("low", g.k)] = (_half_shape(shape_k), _half_shape(out))
             low[g.k] = _low_terms(fold_terms(phi[None], out, half_out=True, eps=eps,
                                              dtype=dtype), _half_shape(shape_k), out)
             n = int(np.prod(shape_k))
@@ -1045,7 +1156,8 @@ def prepare_cascade(plan: Plan, phi_half: Sequence, psi: dict, shape: tuple[int,
                                                      dtype=dtype), _half_shape(pshape), shape_k)
                 del filt
             wave[gid] = shared[key]
-    return CascadeOps(wave, low, spatial)
+            shapes[("wave", gid)] = (_half_shape(tuple(s >> parent.k for s in shape)), shape_k)
+    return CascadeOps(wave, low, spatial, shapes)
 
 
 def _half_shape(shape: tuple[int, ...]) -> tuple[int, ...]:

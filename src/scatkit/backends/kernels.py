@@ -1,0 +1,67 @@
+"""Compiled product-and-fold for the NumPy backend (optional: needs numba).
+
+A fold of ``X * psi`` onto a coarser grid sums, per output bin, the products of a
+few aliases (:func:`scatkit.transforms.cascade.fold_terms`):
+
+.. math:: Z_f[q] = \\frac{1}{\\prod_a f_a} \\sum_{p} X[q + p m]\\, \\psi_f[q + p m],
+
+Mallat, "Group invariant scattering" (Comm. Pure Appl. Math., 2012), section 3:
+subsampling a wavelet convolution by ``f`` is the mean of its ``f`` spectral
+aliases.  With NumPy's element-wise loops each alias block is one pass over
+the output, plus one into a temporary (a product cannot be added in place), and
+mirrored blocks pay a gather and a conjugation first.  :func:`fold_boxes`
+computes every block of every filter in one compiled loop per channel: the
+output plane of one filter stays in cache while its blocks are added, and the
+mirrored blocks (read backwards and conjugated) are copied once per channel, in
+the order they are added, for all filters.  Each value is computed with the same
+float operations in the same order as the NumPy route (a product, rounded, then
+a sum, rounded; no fused multiply-add), so the two give identical coefficients.
+
+The kernel is compiled on first use (and cached on disk by numba); without numba
+the NumPy route is used.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+
+@functools.lru_cache(maxsize=None)
+def available() -> bool:
+    """Whether numba can be imported (it is imported here, on first call only)."""
+    try:
+        import numba  # noqa: F401
+    except Exception:  # ImportError, or a numba that fails against this NumPy
+        return False
+    return True
+
+
+def _kernel():
+    from ._fold_kernel import fold_boxes as kernel  # imports numba
+
+    return kernel
+
+
+def fold_boxes(x, boxes, out):
+    """Write the fold of every channel of ``x`` by ``boxes`` into ``out``.
+
+    Parameters
+    ----------
+    x : ndarray, complex, shape (B, P, *half)
+        Half spectra; each channel's plane C-contiguous.
+    boxes : scatkit.transforms.cascade.BoxTerms
+        The terms of the fold.
+    out : ndarray, complex, shape (B, P, F, *out_shape), C-contiguous
+        Overwritten with the fold.
+    """
+    real = x.real.dtype
+    B, P = x.shape[:2]
+    if x.strides[-1] != x.itemsize:  # the kernel reads complex values as pairs of reals
+        x = np.ascontiguousarray(x)
+    xv = x.reshape(B, P, -1, x.shape[-1]).view(real)
+    ov = out.reshape(out.shape[:3] + (-1, out.shape[-1])).view(real)
+    _kernel()(xv, boxes.desc, boxes.out_rows, boxes.src_rows, boxes.filt, ov,
+              boxes.covers, boxes.n_mirrored)
+    return out
