@@ -132,3 +132,15 @@ def test_backends_without_a_compiled_fold_say_so():
 
     with pytest.raises(NotImplementedError, match="no compiled fold"):
         Backend().fold_boxes(None, None, None)
+
+
+def test_numba_is_not_imported_where_no_fold_needs_it(monkeypatch):
+    """Small 2D grids fold with packed terms (no lists to compile): their transforms do
+    not consult, hence do not import, the compiler (about a second and 50 MB)."""
+    def refuse():
+        raise AssertionError("numba was asked for")
+
+    monkeypatch.setattr(numpy_backend, "COMPILED_FOLDS", True)
+    monkeypatch.setattr(kernels, "available", refuse)
+    S = scatkit.Scattering2D(J=2, L=8, shape=(28, 28))
+    assert S(np.ones((2, 28, 28), dtype=np.float32)).shape[0] == 2

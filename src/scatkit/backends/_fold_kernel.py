@@ -6,7 +6,17 @@ import numba
 import numpy as np
 
 
-@numba.njit(nogil=True, cache=True)
+def _signature(real):
+    def array(ndim, dtype=real):
+        return numba.types.Array(dtype, ndim, "A")
+
+    return (array(5)(array(4), array(2, numba.int64), array(1, numba.int64),
+                     array(1, numba.int64), array(1), array(5), numba.boolean, numba.int64))
+
+
+# compiled for these two signatures only (any memory layout: one compilation each,
+# cached on disk), when this module is imported
+@numba.njit([_signature(numba.float32), _signature(numba.float64)], nogil=True, cache=True)
 def fold_boxes(x, desc, out_rows, src_rows, filt, out, covers, n_mirrored):
     """``out[b, p, f] = fold(x[b, p] * filter f)`` term by term (see BoxTerms).
 

@@ -77,6 +77,9 @@ class Backend:
     #: Whether lists of fold terms are converted for :meth:`fold_boxes`, a compiled
     #: product-and-fold (:class:`~scatkit.transforms.cascade.BoxTerms`).
     compiled_folds = False
+    #: Whether the settings ask for it (known without importing the compiler: a
+    #: conversion cache key).
+    compiled_folds_requested = False
 
     # -- arrays ------------------------------------------------------------
     def is_array(self, x) -> bool:

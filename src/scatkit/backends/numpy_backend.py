@@ -17,11 +17,18 @@ from .base import Backend
 COMPILED_FOLDS: bool | None = None
 
 
-def compiled_folds_enabled() -> bool:
-    """Whether NumPy transforms use the compiled fold now (see :data:`COMPILED_FOLDS`)."""
+def compiled_folds_requested() -> bool:
+    """Whether the settings ask for the compiled fold (:data:`COMPILED_FOLDS`, else
+    ``SCATKIT_COMPILED``), without importing numba."""
     if COMPILED_FOLDS is not None:
-        return bool(COMPILED_FOLDS) and kernels.available()
-    return os.environ.get("SCATKIT_COMPILED", "1") != "0" and kernels.available()
+        return bool(COMPILED_FOLDS)
+    return os.environ.get("SCATKIT_COMPILED", "1") != "0"
+
+
+def compiled_folds_enabled() -> bool:
+    """Whether NumPy transforms use the compiled fold now: requested
+    (:func:`compiled_folds_requested`) and numba importable (imported here)."""
+    return compiled_folds_requested() and kernels.available()
 
 
 def _default_workers() -> int:
@@ -83,6 +90,10 @@ class NumpyBackend(Backend):
     @property
     def compiled_folds(self) -> bool:
         return compiled_folds_enabled()
+
+    @property
+    def compiled_folds_requested(self) -> bool:
+        return compiled_folds_requested()
 
     def empty(self, shape, like):
         return np.empty(shape, dtype=like.dtype)

@@ -5,7 +5,10 @@ with IMPL ``scatkit`` or ``kymatio``.  Prints the growth of the peak resident
 set size (``VmHWM`` of ``/proc/self/status``, the high-water mark of this
 process's memory; ``getrusage``'s ``ru_maxrss`` is not used because Linux
 carries it over from the parent across ``fork``/``exec``) over the resident
-set once the libraries are imported and the input is loaded, in bytes.
+set once the libraries are imported and the input is loaded, in bytes.  For
+scatkit that includes numba and its compiled kernel where the NumPy backend
+uses it (:func:`scatkit.backends.kernels.load`; a fixed cost per process,
+reported in docs/BENCHMARKS.md, like the imports of the peer's libraries).
 """
 
 import json
@@ -48,7 +51,10 @@ def main(argv):
         cls = {"1d": mod.Scattering1D, "2d": mod.Scattering2D, "3d": mod.HarmonicScattering3D}[kind]
     else:
         import scatkit
+        from scatkit.backends import kernels, numpy_backend
 
+        if numpy_backend.compiled_folds_enabled():
+            kernels.load()
         cls = {"1d": scatkit.Scattering1D, "2d": scatkit.Scattering2D,
                "3d": scatkit.HarmonicScattering3D}[kind]
         if fast:

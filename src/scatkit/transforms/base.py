@@ -234,7 +234,7 @@ def convert_once(convert):
 def conversion_key(backend, like) -> tuple[str, str, str]:
     """Cache key of arrays converted for ``backend`` on ``like``'s device and dtype
     (and its compiled fold, whose terms are converted differently)."""
-    name = backend.name + ("+compiled" if backend.compiled_folds else "")
+    name = backend.name + ("+compiled" if backend.compiled_folds_requested else "")
     return (name, str(getattr(like, "device", "cpu")), str(like.dtype))
 
 

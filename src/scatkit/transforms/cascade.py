@@ -1058,7 +1058,9 @@ class CascadeOps:
                                         terms.n_slots)
                 terms = [FoldTerm(t.out_region, tuple(index(ix) for ix in t.src_index),
                                   t.conj, backend.asarray(t.filt, like), t.first) for t in terms]
-                if backend.compiled_folds and where in self.shapes:  # its compiled fold
+                # the backend's compiled fold (numba is imported only where there are
+                # lists to convert: not for small 2D grids, whose terms are packed)
+                if terms and where in self.shapes and backend.compiled_folds:
                     boxes = box_terms(terms, *self.shapes[where])
                     return terms if boxes is None else boxes
                 return terms
