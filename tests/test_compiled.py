@@ -144,3 +144,26 @@ def test_numba_is_not_imported_where_no_fold_needs_it(monkeypatch):
     monkeypatch.setattr(kernels, "available", refuse)
     S = scatkit.Scattering2D(J=2, L=8, shape=(28, 28))
     assert S(np.ones((2, 28, 28), dtype=np.float32)).shape[0] == 2
+
+
+@needs_numba
+def test_the_compiled_fold_checks_its_arrays():
+    """The compiled loop has no bounds checks: arrays of other shapes, layouts or dtypes
+    than its terms were built for are refused before it runs, and so are terms that
+    would read or write outside their grids."""
+    rng = np.random.default_rng(3)
+    terms = fold_terms(_band_filters(rng, (16, 16), 2, 0.3), (8, 8), False, eps=0.0,
+                       dtype=np.float32)
+    boxes = box_terms(terms, (16, 9), (8, 8))
+    x = np.zeros((1, 1, 16, 9), np.complex64)
+    out = np.zeros((1, 1, 2, 8, 8), np.complex64)
+    kernels.fold_boxes(x, boxes, out)
+    for bad_x, bad_out in [(np.zeros((1, 1, 8, 5), np.complex64), out),
+                           (x, np.zeros((1, 1, 2, 4, 4), np.complex64)),
+                           (x.astype(np.complex128), out.astype(np.complex128)),
+                           (x, np.zeros((1, 1, 2, 8, 16), np.complex64)[..., ::2])]:
+        with pytest.raises(ValueError, match="fold_boxes"):
+            kernels.fold_boxes(bad_x, boxes, bad_out)
+    for half, out_shape in [((8, 5), (8, 8)), ((16, 5), (8, 8)), ((16, 9), (8, 4))]:
+        with pytest.raises(ValueError, match="outside"):
+            box_terms(terms, half, out_shape)

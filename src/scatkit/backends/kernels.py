@@ -69,8 +69,17 @@ def fold_boxes(x, boxes, out):
     out : ndarray, complex, shape (B, P, F, *out_shape), C-contiguous
         Overwritten with the fold.
     """
-    real = x.real.dtype
     B, P = x.shape[:2]
+    F = boxes.n_filters
+    if (tuple(x.shape[2:]) != boxes.half_shape
+            or tuple(out.shape) != (B, P, F) + boxes.out_shape
+            or not out.flags.c_contiguous or out.dtype != x.dtype
+            or boxes.filt.dtype != x.real.dtype):
+        raise ValueError(
+            f"fold_boxes: terms for half spectra {boxes.half_shape} onto {boxes.out_shape} "
+            f"({F} filters, {boxes.filt.dtype}) got x {tuple(x.shape)} {x.dtype} and out "
+            f"{tuple(out.shape)} {out.dtype} (C-contiguous: {out.flags.c_contiguous})")
+    real = x.real.dtype
     if x.strides[-1] != x.itemsize:  # the kernel reads complex values as pairs of reals
         x = np.ascontiguousarray(x)
     xv = x.reshape(B, P, -1, x.shape[-1]).view(real)

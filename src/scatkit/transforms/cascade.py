@@ -806,6 +806,11 @@ class BoxTerms:
     covers: bool
     #: bins read by the mirrored terms (the kernel copies them, conjugated, per channel)
     n_mirrored: int
+    #: the half spectra the terms read and the output they write (the compiled loop
+    #: has no bounds checks: its caller checks the arrays against these)
+    half_shape: tuple = ()
+    out_shape: tuple = ()
+    n_filters: int = 0
 
 
 def _flat_filters(terms) -> tuple[np.ndarray, list[int]]:
@@ -848,8 +853,14 @@ def box_terms(terms: Sequence[FoldTerm], half_shape: tuple[int, ...],
                 for ix in t.src_index[:-1]]
         outs = [np.arange(r.start, r.stop) for r in t.out_region[:-1]]
         if axes:
-            src = np.ravel_multi_index(np.meshgrid(*axes, indexing="ij"), half_shape[:-1]).ravel()
-            dst = np.ravel_multi_index(np.meshgrid(*outs, indexing="ij"), out_shape[:-1]).ravel()
+            try:
+                src = np.ravel_multi_index(np.meshgrid(*axes, indexing="ij"),
+                                           half_shape[:-1]).ravel()
+                dst = np.ravel_multi_index(np.meshgrid(*outs, indexing="ij"),
+                                           out_shape[:-1]).ravel()
+            except ValueError as err:
+                raise ValueError(f"fold terms outside half spectra {tuple(half_shape)} or "
+                                 f"output {tuple(out_shape)}") from err
         else:  # 1D: one row
             src = dst = np.zeros(1, dtype=np.int64)
         r = t.out_region[-1]
@@ -859,9 +870,25 @@ def box_terms(terms: Sequence[FoldTerm], half_shape: tuple[int, ...],
         src_rows.append(src)
         row += len(dst)
         mirrored += len(dst) * width if t.conj else 0
-    return BoxTerms(np.array(desc, dtype=np.int64), np.concatenate(out_rows).astype(np.int64),
-                    np.concatenate(src_rows).astype(np.int64), filt,
-                    covers=terms[0].covers(out_shape), n_mirrored=mirrored)
+    desc = np.array(desc, dtype=np.int64)
+    out_rows = np.concatenate(out_rows).astype(np.int64)
+    src_rows = np.concatenate(src_rows).astype(np.int64)
+    n_filters = int(terms[0].filt.shape[0])
+    # the compiled loop has no bounds checks: every block inside the filter buffer,
+    # every row and column inside its grid
+    rows, col, width, src_col, mirrored_t = desc[:, 0], desc[:, 1], desc[:, 2], desc[:, 3], desc[:, 4]
+    first_col = np.where(mirrored_t != 0, src_col - width + 1, src_col)
+    last_col = np.where(mirrored_t != 0, src_col, src_col + width - 1)
+    if ((desc[:, 7] + n_filters * rows * width).max() > filt.size
+            or (col + width).max() > out_shape[-1] or first_col.min() < 0
+            or last_col.max() >= half_shape[-1] or out_rows.min() < 0 or src_rows.min() < 0
+            or out_rows.max() >= int(np.prod(out_shape[:-1])) or
+            src_rows.max() >= int(np.prod(half_shape[:-1]))):
+        raise ValueError(f"fold terms outside half spectra {tuple(half_shape)} or output "
+                         f"{tuple(out_shape)}")
+    return BoxTerms(desc, out_rows, src_rows, filt,
+                    covers=terms[0].covers(out_shape), n_mirrored=mirrored,
+                    half_shape=tuple(half_shape), out_shape=tuple(out_shape), n_filters=n_filters)
 
 
 def _apply_boxes(backend, xh, boxes: BoxTerms, n_filters: int, out_shape: tuple[int, ...]):
