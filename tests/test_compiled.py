@@ -167,3 +167,28 @@ def test_the_compiled_fold_checks_its_arrays():
     for half, out_shape in [((8, 5), (8, 8)), ((16, 5), (8, 8)), ((16, 9), (8, 4))]:
         with pytest.raises(ValueError, match="outside"):
             box_terms(terms, half, out_shape)
+
+
+def test_a_failing_numba_leaves_numpys_route(monkeypatch):
+    """Where numba or the kernel cannot be imported, transforms fold with NumPy's loops
+    (a broken install warns; a missing one is silent)."""
+    import sys
+
+    monkeypatch.setattr(numpy_backend, "COMPILED_FOLDS", True)
+    monkeypatch.setitem(sys.modules, "scatkit.backends._fold_kernel", None)  # import fails
+    kernels.available.cache_clear()
+    try:
+        if "numba" in sys.modules:
+            with pytest.warns(RuntimeWarning, match="compiled fold is unavailable"):
+                assert not kernels.available()
+        else:
+            assert not kernels.available()
+        assert not NumpyBackend().compiled_folds
+        S = scatkit.Scattering2D(J=3, L=4, shape=(40, 40))
+        x = np.random.default_rng(4).standard_normal((2, 40, 40))
+        ops = S.cascade_ops(np.float64).to(NumpyBackend(), x)
+        assert any(isinstance(v, list) for v in ops.wave.values())
+        assert np.isfinite(S(x)).all()
+    finally:
+        monkeypatch.undo()
+        kernels.available.cache_clear()

@@ -27,16 +27,29 @@ Without numba, or with ``SCATKIT_COMPILED=0``, the NumPy route is used.
 from __future__ import annotations
 
 import functools
+import importlib
+import warnings
 
 import numpy as np
 
 
 @functools.lru_cache(maxsize=None)
 def available() -> bool:
-    """Whether numba can be imported (it is imported here, on first call only)."""
+    """Whether the compiled kernel can be used: numba imports and the kernel compiles
+    (or loads from numba's cache).  Done here, on the first call only (about a
+    second with a warm cache).  A numba that is installed but fails (against this
+    NumPy, or with no writable cache directory) gives a warning, and NumPy's
+    route is used."""
     try:
         import numba  # noqa: F401
-    except Exception:  # ImportError, or a numba that fails against this NumPy
+    except ImportError:
+        return False
+    try:
+        importlib.import_module(f"{__package__}._fold_kernel")  # compiles both precisions
+    except Exception as err:  # noqa: BLE001 - any failure means: not available
+        warnings.warn(f"scatkit: the compiled fold is unavailable ({type(err).__name__}: "
+                      f"{err}); NumPy's loops are used instead (SCATKIT_COMPILED=0 "
+                      f"silences this)", RuntimeWarning, stacklevel=2)
         return False
     return True
 
@@ -45,14 +58,11 @@ def load() -> bool:
     """Import numba and compile (or load from numba's cache) the kernel for float32
     and float64, so that a later transform call does not pay for it; returns
     whether the kernel is available."""
-    if not available():
-        return False
-    _kernel()  # compiled for both precisions when its module is imported
-    return True
+    return available()
 
 
 def _kernel():
-    from ._fold_kernel import fold_boxes as kernel  # imports numba
+    from ._fold_kernel import fold_boxes as kernel
 
     return kernel
 
