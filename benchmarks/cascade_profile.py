@@ -16,7 +16,9 @@ product-and-fold (:func:`scatkit.transforms.cascade.apply_terms`) is timed and
 labelled with its stage and the shape it works on: mean milliseconds per call of
 the transform over 3 calls after a warm-up, largest first.  Runs on any commit
 of the cascade (the spatial low-pass is timed where it exists), so that
-``PYTHONPATH=<worktree of an older commit>/src`` gives the "before".
+``PYTHONPATH=<worktree of an older commit>/src`` gives the "before";
+``SCATKIT_COMPILED=0`` profiles NumPy's own fold loops instead of the compiled
+fold (:mod:`scatkit.backends.kernels`).
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ and each group counts its fastest of :data:`CALLS` calls, as the FFT floor does.
 The low-pass, the folds' other aliases, gathers and conjugations are left out,
 so ``(FFT floor + passes) / FFT floor`` is a lower bound on the ratio to the
 FFT floor that any cascade with these FFTs can reach on this machine.  It also
-times one call of our exact transform (median of :data:`CALLS`).
+times one call of our exact transform (median of :data:`CALLS`; with
+``SCATKIT_COMPILED=0``, NumPy's own fold loops instead of the compiled fold).
 """
 
 from __future__ import annotations
