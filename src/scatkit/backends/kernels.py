@@ -5,9 +5,10 @@ few aliases (:func:`scatkit.transforms.cascade.fold_terms`):
 
 .. math:: Z_f[q] = \\frac{1}{\\prod_a f_a} \\sum_{p} X[q + p m]\\, \\psi_f[q + p m],
 
-Mallat, "Group invariant scattering" (Comm. Pure Appl. Math., 2012), section 3:
-subsampling a wavelet convolution by ``f`` is the mean of its ``f`` spectral
-aliases.  With NumPy's element-wise loops each alias block is one pass over
+the spectrum of a signal subsampled by ``f`` is the mean of its ``f`` spectral
+aliases (Oppenheim & Schafer, *Discrete-Time Signal Processing*, 3rd ed., 2010,
+section 4.6.1), which the scattering cascade applies to each wavelet convolution
+before its modulus.  With NumPy's element-wise loops each alias block is one pass over
 the output, plus one into a temporary (a product cannot be added in place), and
 mirrored blocks pay a gather and a conjugation first.  :func:`fold_boxes`
 computes every block of every filter in one compiled loop per channel: the
@@ -17,10 +18,11 @@ the order they are added, for all filters.  Each value is computed with the same
 float operations in the same order as the NumPy route (a product, rounded, then
 a sum, rounded; no fused multiply-add), so the two give identical coefficients.
 
-The kernel is compiled on first use and cached on disk by numba (measured on
-the benchmark machine: importing numba adds about 51 MB of resident memory to
-a process; loading the cached kernel 8 MB more; the first compilation after
-an install takes 2.5 s per precision and leaves about 80 MB resident).
+The kernel is compiled, for float32 and float64, when :func:`available` first
+imports it, and cached on disk by numba (measured on the benchmark machine:
+importing numba adds about 51 MB of resident memory to a process, loading the
+cached kernel 8 MB more; the first compilation after an install took 4.5 s and
+left about 80 MB resident).
 Without numba, or with ``SCATKIT_COMPILED=0``, the NumPy route is used.
 """
 
