@@ -136,7 +136,7 @@ def test_backends_without_a_compiled_fold_say_so():
 
 def test_numba_is_not_imported_where_no_fold_needs_it(monkeypatch):
     """Small 2D grids fold with packed terms (no lists to compile): their transforms do
-    not consult, hence do not import, the compiler (about a second and 50 MB)."""
+    not consult, hence do not import, the compiler (about a second and 110 MB)."""
     def refuse():
         raise AssertionError("numba was asked for")
 

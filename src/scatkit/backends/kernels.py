@@ -20,9 +20,9 @@ a sum, rounded; no fused multiply-add), so the two give identical coefficients.
 
 The kernel is compiled, for float32 and float64, when :func:`available` first
 imports it, and cached on disk by numba (measured on the benchmark machine:
-importing numba adds about 51 MB of resident memory to a process, loading the
-cached kernel 8 MB more; the first compilation after an install took 4.5 s and
-left about 80 MB resident).
+importing numba and loading the cached kernel take 0.7-0.9 s and add about 107 MB
+of resident memory to a process, 71 MB of it shared library code; the first
+compilation after an install took 4.5 s).
 Without numba, or with ``SCATKIT_COMPILED=0``, the NumPy route is used.
 """
 
