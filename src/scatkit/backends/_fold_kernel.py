@@ -7,14 +7,17 @@ import numpy as np
 
 
 def _signature(real):
+    # C-contiguous arrays only: with unknown strides ("A" layout) LLVM does not
+    # vectorise the inner loops, and the 2D J=4 folds took twice as long (0.5
+    # against 1.06 ms for the j = 1 group; docs/BENCHMARKS.md)
     def array(ndim, dtype=real):
-        return numba.types.Array(dtype, ndim, "A")
+        return numba.types.Array(dtype, ndim, "C")
 
     return (array(5)(array(4), array(2, numba.int64), array(1, numba.int64),
                      array(1, numba.int64), array(1), array(5), numba.boolean, numba.int64))
 
 
-# compiled for these two signatures only (any memory layout: one compilation each,
+# compiled for these two signatures only (C-contiguous arrays: one compilation each,
 # cached on disk), when this module is imported
 @numba.njit([_signature(numba.float32), _signature(numba.float64)], nogil=True, cache=True)
 def fold_boxes(x, desc, out_rows, src_rows, filt, out, covers, n_mirrored):

@@ -75,7 +75,7 @@ def fold_boxes(x, boxes, out):
     Parameters
     ----------
     x : ndarray, complex, shape (B, P, *half)
-        Half spectra; each channel's plane C-contiguous.
+        Half spectra (copied first unless C-contiguous).
     boxes : scatkit.transforms.cascade.BoxTerms
         The terms of the fold.
     out : ndarray, complex, shape (B, P, F, *out_shape), C-contiguous
@@ -92,8 +92,9 @@ def fold_boxes(x, boxes, out):
             f"({F} filters, {boxes.filt.dtype}) got x {tuple(x.shape)} {x.dtype} and out "
             f"{tuple(out.shape)} {out.dtype} (C-contiguous: {out.flags.c_contiguous})")
     real = x.real.dtype
-    if x.strides[-1] != x.itemsize:  # the kernel reads complex values as pairs of reals
-        x = np.ascontiguousarray(x)
+    # the kernel takes C-contiguous arrays (it is vectorised for them): a batch of
+    # several inputs sliced by parent is copied, one pass over the spectra
+    x = np.ascontiguousarray(x)
     xv = x.reshape(B, P, -1, x.shape[-1]).view(real)
     ov = out.reshape(out.shape[:3] + (-1, out.shape[-1])).view(real)
     _kernel()(xv, boxes.desc, boxes.out_rows, boxes.src_rows, boxes.filt, ov,

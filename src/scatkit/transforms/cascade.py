@@ -886,7 +886,7 @@ def box_terms(terms: Sequence[FoldTerm], half_shape: tuple[int, ...],
             src_rows.max() >= int(np.prod(half_shape[:-1]))):
         raise ValueError(f"fold terms outside half spectra {tuple(half_shape)} or output "
                          f"{tuple(out_shape)}")
-    return BoxTerms(desc, out_rows, src_rows, filt,
+    return BoxTerms(desc, out_rows, src_rows, np.ascontiguousarray(filt),
                     covers=terms[0].covers(out_shape), n_mirrored=mirrored,
                     half_shape=tuple(half_shape), out_shape=tuple(out_shape), n_filters=n_filters)
 
