@@ -158,6 +158,8 @@ def test_the_compiled_fold_checks_its_arrays():
     x = np.zeros((1, 1, 16, 9), np.complex64)
     out = np.zeros((1, 1, 2, 8, 8), np.complex64)
     kernels.fold_boxes(x, boxes, out)
+    empty = np.zeros((0, 1, 2, 8, 8), np.complex64)  # no channel: nothing to do
+    assert kernels.fold_boxes(np.zeros((0, 1, 16, 9), np.complex64), boxes, empty) is empty
     for bad_x, bad_out in [(np.zeros((1, 1, 8, 5), np.complex64), out),
                            (x, np.zeros((1, 1, 2, 4, 4), np.complex64)),
                            (x.astype(np.complex128), out.astype(np.complex128)),

@@ -91,6 +91,8 @@ def fold_boxes(x, boxes, out):
             f"fold_boxes: terms for half spectra {boxes.half_shape} onto {boxes.out_shape} "
             f"({F} filters, {boxes.filt.dtype}) got x {tuple(x.shape)} {x.dtype} and out "
             f"{tuple(out.shape)} {out.dtype} (C-contiguous: {out.flags.c_contiguous})")
+    if out.size == 0:  # no channel, or an empty grid: nothing to write
+        return out
     real = x.real.dtype
     # the kernel takes C-contiguous arrays (it is vectorised for them): a batch of
     # several inputs sliced by parent is copied, one pass over the spectra
