@@ -39,7 +39,7 @@ import numpy as np
 def available() -> bool:
     """Whether the compiled kernel can be used: numba imports and the kernel compiles
     (or loads from numba's cache).  Done here, on the first call only (about a
-    second with a warm cache).  A numba that is installed but fails (against this
+    second with a warm cache): call it first to keep that out of a timed call.  A numba that is installed but fails (against this
     NumPy, or with no writable cache directory) gives a warning, and NumPy's
     route is used."""
     try:
@@ -54,13 +54,6 @@ def available() -> bool:
                       f"silences this)", RuntimeWarning, stacklevel=2)
         return False
     return True
-
-
-def load() -> bool:
-    """Import numba and compile (or load from numba's cache) the kernel for float32
-    and float64, so that a later transform call does not pay for it; returns
-    whether the kernel is available."""
-    return available()
 
 
 def _kernel():

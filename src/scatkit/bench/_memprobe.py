@@ -7,7 +7,7 @@ process's memory; ``getrusage``'s ``ru_maxrss`` is not used because Linux
 carries it over from the parent across ``fork``/``exec``) over the resident
 set once the libraries are imported and the input is loaded, in bytes.  For
 scatkit that includes numba and its compiled kernel where the NumPy backend
-uses it (:func:`scatkit.backends.kernels.load`; a fixed cost per process,
+uses it (:func:`scatkit.backends.kernels.available`; a fixed cost per process,
 reported in docs/BENCHMARKS.md, like the imports of the peer's libraries).
 """
 
@@ -51,10 +51,9 @@ def main(argv):
         cls = {"1d": mod.Scattering1D, "2d": mod.Scattering2D, "3d": mod.HarmonicScattering3D}[kind]
     else:
         import scatkit
-        from scatkit.backends import kernels, numpy_backend
+        from scatkit.backends import numpy_backend
 
-        if numpy_backend.compiled_folds_enabled():
-            kernels.load()
+        numpy_backend.compiled_folds_enabled()  # where requested: imports numba, loads the kernel
         cls = {"1d": scatkit.Scattering1D, "2d": scatkit.Scattering2D,
                "3d": scatkit.HarmonicScattering3D}[kind]
         if fast:

@@ -538,6 +538,12 @@ PACK_MIN_FILL = 0.75
 PACK_MAX_ROW = 24
 
 
+def _index_arrays(index: tuple) -> list[np.ndarray]:
+    """A term's indices (one slice or index array per axis) as index arrays."""
+    return [np.arange(ix.start, ix.stop) if isinstance(ix, slice) else np.asarray(ix)
+            for ix in index]
+
+
 @dataclass(frozen=True)
 class PackedTerms:
     """Fold terms gathered into ``n_slots`` planes covering the whole output.
@@ -586,9 +592,8 @@ def pack_terms(terms: Sequence[FoldTerm], half_shape: tuple[int, ...],
     for t in terms:
         region = np.zeros(out_shape, dtype=bool)
         region[t.out_region] = True
-        axes = [np.arange(ix.start, ix.stop) if isinstance(ix, slice) else np.asarray(ix)
-                for ix in t.src_index]
-        src = np.ravel_multi_index(np.meshgrid(*axes, indexing="ij"), half_shape)
+        src = np.ravel_multi_index(np.meshgrid(*_index_arrays(t.src_index), indexing="ij"),
+                                   half_shape)
         for a, occ in enumerate(occupied):
             if not (occ & region).any():
                 break
@@ -806,11 +811,11 @@ class BoxTerms:
     covers: bool
     #: bins read by the mirrored terms (the kernel copies them, conjugated, per channel)
     n_mirrored: int
-    #: the half spectra the terms read and the output they write (the compiled loop
-    #: has no bounds checks: its caller checks the arrays against these)
-    half_shape: tuple = ()
-    out_shape: tuple = ()
-    n_filters: int = 0
+    #: the half spectra the terms read, the output they write and its filters (the
+    #: compiled loop has no bounds checks: its caller checks the arrays against these)
+    half_shape: tuple
+    out_shape: tuple
+    n_filters: int
 
 
 def _flat_filters(terms) -> tuple[np.ndarray, list[int]]:
@@ -849,9 +854,8 @@ def box_terms(terms: Sequence[FoldTerm], half_shape: tuple[int, ...],
             src_col = int(cols[0])
         if t.conj != (not isinstance(cols, slice)):
             return None  # conjugated bins are the mirrored ones, read backwards
-        axes = [np.arange(ix.start, ix.stop) if isinstance(ix, slice) else np.asarray(ix)
-                for ix in t.src_index[:-1]]
-        outs = [np.arange(r.start, r.stop) for r in t.out_region[:-1]]
+        axes = _index_arrays(t.src_index[:-1])
+        outs = _index_arrays(t.out_region[:-1])
         if axes:
             try:
                 src = np.ravel_multi_index(np.meshgrid(*axes, indexing="ij"),
